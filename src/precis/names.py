@@ -1,0 +1,33 @@
+"""Resource names shared by template.yaml and the embedded stack, so both create the same things."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LOCAL_STACK_NAME = "precis"
+LOCAL_ACCOUNT_ID = "123456789012"
+LOCAL_REGION = "us-east-1"
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Physical names of one Précis stack; template.yaml builds the same ones with !Sub."""
+
+    bucket: str
+    table: str
+    queue: str
+    dead_letter_queue: str
+
+    @classmethod
+    def for_stack(cls, stack: str, account_id: str, region: str) -> ResourceNames:
+        """Names as template.yaml builds them (bucket names are global, so they carry account and region)."""
+        return cls(
+            bucket=f"{stack}-articles-{account_id}-{region}",
+            table=f"{stack}-results",
+            queue=f"{stack}-articles",
+            dead_letter_queue=f"{stack}-articles-dlq",
+        )
+
+
+LOCAL_NAMES = ResourceNames.for_stack(LOCAL_STACK_NAME, LOCAL_ACCOUNT_ID, LOCAL_REGION)
