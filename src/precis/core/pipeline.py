@@ -1,0 +1,162 @@
+"""Text in, document out: the one pipeline behind the Lambda function, the local stack and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import spacy
+from spacy.language import Language as SpacyLanguage
+from spacy.tokens import Doc, Span
+
+from precis.core import entities as entity_rules
+from precis.core import summary as summary_rules
+from precis.core.document import Document, Language, ModelInfo
+from precis.core.language import UNDETERMINED, detect_language
+from precis.core.layout import Block, Layout, analyse_layout
+from precis.core.text import clean_typography, decode, html_to_text, looks_like_html
+
+PIPELINE_VERSION = "1"
+_NEEDED_COMPONENTS = ("tok2vec", "ner")
+_AGNOSTIC_LANGUAGE = "xx"
+
+
+def load_entity_pipeline(package: str) -> SpacyLanguage:
+    """An installed spaCy package with NER only, plus rule-based sentences (the parser is not needed)."""
+    nlp = spacy.load(
+        package, exclude=["morphologizer", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
+    )
+    if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+        nlp.remove_pipe("tok2vec")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def load_agnostic_pipeline(language: str) -> SpacyLanguage:
+    """A tokenizer and sentencizer for a language with no installed model (spaCy's `xx` when unknown)."""
+    try:
+        nlp = spacy.blank(language)
+    except ImportError:
+        nlp = spacy.blank(_AGNOSTIC_LANGUAGE)
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+@dataclass
+class Summariser:
+    """Loaded pipelines by language; build once per process (loading a model takes seconds)."""
+
+    pipelines: dict[str, SpacyLanguage]
+    models: dict[str, ModelInfo]
+
+    @classmethod
+    def load(cls, models: Mapping[str, str]) -> Summariser:
+        """Load each configured model (language code -> installed spaCy package name)."""
+        pipelines = {language: load_entity_pipeline(package) for language, package in models.items()}
+        infos = {
+            language: ModelInfo(name=f"{nlp.meta['lang']}_{nlp.meta['name']}", version=nlp.meta["version"])
+            for language, nlp in pipelines.items()
+        }
+        return cls(pipelines=pipelines, models=infos)
+
+    def summarise(self, data: bytes) -> Document:
+        """Decode, then summarise; raises ArticleError for input that is not a readable article."""
+        decoded = decode(data)
+        if looks_like_html(decoded.text):
+            return self.summarise_text(
+                html_to_text(decoded.text), encoding=decoded.encoding, source_format="html"
+            )
+        return self.summarise_text(decoded.text, encoding=decoded.encoding)
+
+    def summarise_text(self, text: str, *, encoding: str = "utf-8", source_format: str = "text") -> Document:
+        """The document for already-decoded text; every offset in it points into `text`."""
+        layout = analyse_layout(text)
+        language = detect_language(_body_text(text, layout))
+        nlp, status = self._pipeline_for(language)
+        doc = nlp(_prepare_doc(nlp, text, layout))
+        return _build_document(
+            doc, text, layout, language, self.models.get(language.code), status, encoding, source_format
+        )
+
+    def _pipeline_for(self, language: Language) -> tuple[SpacyLanguage, str]:
+        """The language's entity model, or a language-agnostic path with the reason entities are missing."""
+        if language.code in self.pipelines:
+            return self.pipelines[language.code], "ok"
+        if language.code == UNDETERMINED:
+            reason = f"the language could not be determined (confidence {language.confidence:.2f})"
+        else:
+            reason = f"no entity model is configured for language '{language.code}'"
+        key = f"blank:{language.code}"
+        if key not in self.pipelines:
+            self.pipelines[key] = load_agnostic_pipeline(language.code)
+        return self.pipelines[key], reason
+
+
+def _body_text(text: str, layout: Layout) -> str:
+    """The article's prose without noise lines, for language detection."""
+    return "\n".join(text[block.start : block.end] for block in layout.blocks)
+
+
+def _prepare_doc(nlp: SpacyLanguage, text: str, layout: Layout) -> Doc:
+    """Tokenise the cleaned text with noise blanked out and a sentence starting at every block."""
+    cleaned = clean_typography(text)
+    for start, end in layout.noise:
+        cleaned = cleaned[:start] + " " * (end - start) + cleaned[end:]
+    doc = nlp.make_doc(cleaned)
+    block_starts = {block.start for block in layout.blocks}
+    for token in doc[1:]:
+        if token.idx in block_starts:
+            token.is_sent_start = True
+    return doc
+
+
+def _build_document(
+    doc: Doc,
+    text: str,
+    layout: Layout,
+    language: Language,
+    model: ModelInfo | None,
+    status: str,
+    encoding: str,
+    source_format: str,
+) -> Document:
+    """Assemble entities, summary, keywords and stats from the processed doc."""
+    title_block = layout.title
+    title_end = title_block.end if title_block else 0
+    found = entity_rules.build_entities(
+        entity_rules.extract_mentions(doc), text_length=len(text), title_end=title_end
+    )
+    sentences = [sentence for sentence in doc.sents if not sentence.text.isspace()]
+    paragraphs = _sentences_in_paragraphs(sentences, layout)
+    candidates = [
+        summary_rules.Candidate(span=span, index=index, words=summary_rules.content_words(span))
+        for index, span in enumerate(span for span in paragraphs if summary_rules.is_candidate(span))
+    ]
+    title_words = _title_words(doc, title_block)
+    chosen = summary_rules.summarise_sentences(candidates, found, title_words)
+    mention_spans = [mention for entity in found for mention in entity.mentions]
+    return Document(
+        title=text[title_block.start : title_block.end] if title_block else "",
+        language=language,
+        model=model,
+        entities=found,
+        entities_status=status,
+        summary=tuple(summary_rules.to_sentence(span, text) for span in chosen),
+        keywords=summary_rules.keywords(doc, mention_spans),
+        stats=summary_rules.stats(text, sum(1 for t in doc if t.is_alpha or t.like_num), len(sentences)),
+        encoding=encoding,
+        source_format=source_format,
+    )
+
+
+def _title_words(doc: Doc, title: Block | None) -> frozenset[str]:
+    """Content words of the title, which a good summary sentence tends to share."""
+    if title is None:
+        return frozenset()
+    return summary_rules.content_words(doc.char_span(title.start, title.end, alignment_mode="expand") or [])
+
+
+def _sentences_in_paragraphs(sentences: list[Span], layout: Layout) -> list[Span]:
+    """Sentences that start inside a body paragraph (not the title, a heading or noise)."""
+    paragraphs = [(block.start, block.end) for block in layout.blocks if block.kind == "paragraph"]
+    return [s for s in sentences if any(start <= s.start_char < end for start, end in paragraphs)]

@@ -1,0 +1,119 @@
+"""The core on real articles: the seed's title, entities, summary and schema, and honest other languages."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from precis.core import ArticleError, Summariser
+from tests.conftest import SCHEMA_PATH, SEEDS
+
+FUNCTION_WORDS = {"n'", "qu'", "l'", "d'", "le", "la", "les", "il", "ce", "de"}
+
+
+@pytest.fixture(scope="module")
+def seed_document(summariser: Summariser, seed_bytes: bytes) -> dict:
+    return summariser.summarise(seed_bytes).to_dict()
+
+
+def entity(document: dict, text: str) -> dict:
+    matches = [e for e in document["entities"] if e["text"] == text]
+    assert len(matches) == 1, f"{text!r} should appear exactly once, got {len(matches)}"
+    return matches[0]
+
+
+def test_pipeline_seed_validates_against_the_schema(seed_document: dict) -> None:
+    jsonschema.validate(seed_document, json.loads(SCHEMA_PATH.read_text()))
+
+
+def test_pipeline_seed_title_and_language(seed_document: dict) -> None:
+    title = "Les États-Unis défendent sa position en Ukraine contre l’OTAN: «\xa0Ce n’est pas une trahison\xa0»"  # noqa: E501
+    assert seed_document["title"] == title
+    assert seed_document["language"]["code"] == "fr"
+    assert seed_document["model"] == {"name": "fr_core_news_sm", "version": "3.8.0"}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "alias"),
+    [
+        ("Pete Hegseth", "PER", "Hegseth"),
+        ("Donald Trump", "PER", "Trump"),
+        ("Mark Rutte", "PER", "Routte"),
+        ("Vladimir Poutine", "PER", "Poutine"),
+        ("Ukraine", "LOC", "Ukrainemais"),
+        ("OTAN", "ORG", None),
+    ],
+)
+def test_pipeline_seed_entities_once_under_full_names(
+    seed_document: dict, name: str, kind: str, alias: str | None
+) -> None:
+    found = entity(seed_document, name)
+    assert found["type"] == kind
+    if alias:
+        assert alias in found["aliases"]
+        assert all(e["text"] != alias for e in seed_document["entities"])
+
+
+def test_pipeline_seed_entities_have_no_function_words_or_elisions(seed_document: dict) -> None:
+    for found in seed_document["entities"]:
+        first = found["text"].split()[0].lower()
+        assert first not in FUNCTION_WORDS
+        assert not found["text"].lower().startswith(("l'", "n'", "qu'", "d'"))
+
+
+def test_pipeline_seed_mentions_point_into_the_original_text(seed_document: dict, seed_bytes: bytes) -> None:
+    text = seed_bytes.decode("utf-8")
+    otan = entity(seed_document, "OTAN")
+    assert all(text[start:end] == "OTAN" for start, end in otan["mentions"])
+    hegseth = entity(seed_document, "Pete Hegseth")
+    assert {text[start:end] for start, end in hegseth["mentions"]} == {"Pete Hegseth", "Hegseth"}
+
+
+def test_pipeline_seed_ranks_main_actors_first(seed_document: dict) -> None:
+    top = [e["text"] for e in seed_document["entities"][:6]]
+    assert {"Ukraine", "OTAN", "Pete Hegseth", "Donald Trump"} <= set(top)
+
+
+def test_pipeline_seed_summary_is_short_ordered_and_exact(seed_document: dict, seed_bytes: bytes) -> None:
+    text = seed_bytes.decode("utf-8")
+    summary = seed_document["summary"]
+    assert 1 <= len(summary) <= 3
+    assert [s["start"] for s in summary] == sorted(s["start"] for s in summary)
+    assert all(text[s["start"] : s["end"]] == s["text"] for s in summary)
+    assert all(not s["text"].startswith("Les Etats Unis") for s in summary)
+
+
+def test_pipeline_seed_stats_and_keywords(seed_document: dict) -> None:
+    stats = seed_document["stats"]
+    assert 600 < stats["words"] < 800
+    assert stats["reading_time_seconds"] == -(-stats["words"] * 60 // 230)
+    assert "paix" in seed_document["keywords"]
+
+
+def test_pipeline_is_deterministic(summariser: Summariser, seed_bytes: bytes) -> None:
+    assert summariser.summarise(seed_bytes).to_dict() == summariser.summarise(seed_bytes).to_dict()
+
+
+def test_pipeline_english_gets_summary_but_no_french_entities(summariser: Summariser) -> None:
+    document = summariser.summarise((SEEDS / "en-01.txt").read_bytes()).to_dict()
+    assert document["language"]["code"] == "en"
+    assert document["entities"] == []
+    assert document["model"] is None
+    assert "no entity model" in document["entities_status"]
+    assert document["summary"]
+    jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
+
+
+def test_pipeline_cp1252_french_file_is_decoded(summariser: Summariser) -> None:
+    data = (SEEDS / "fr-01.txt").read_text(encoding="utf-8").encode("cp1252")
+    document = summariser.summarise(data)
+    assert document.encoding == "cp1252"
+    assert document.title == "Lyon inaugure une ligne de tramway vers l'Est lyonnais"
+    assert any(e.text == "Bruno Bernard" for e in document.entities)
+
+
+def test_pipeline_refuses_binary(summariser: Summariser) -> None:
+    with pytest.raises(ArticleError, match="PNG"):
+        summariser.summarise(b"\x89PNG\r\n\x1a\n" + bytes(200))
