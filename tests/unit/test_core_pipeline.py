@@ -29,7 +29,9 @@ def test_pipeline_seed_validates_against_the_schema(seed_document: dict) -> None
 
 
 def test_pipeline_seed_title_and_language(seed_document: dict) -> None:
-    title = "Les États-Unis défendent sa position en Ukraine contre l’OTAN: «\xa0Ce n’est pas une trahison\xa0»"  # noqa: E501
+    title = (
+        "Les États-Unis défendent sa position en Ukraine contre l’OTAN: «\xa0Ce n’est pas une trahison\xa0»"
+    )
     assert seed_document["title"] == title
     assert seed_document["language"]["code"] == "fr"
     assert seed_document["model"] == {"name": "fr_core_news_sm", "version": "3.8.0"}
@@ -117,3 +119,30 @@ def test_pipeline_cp1252_french_file_is_decoded(summariser: Summariser) -> None:
 def test_pipeline_refuses_binary(summariser: Summariser) -> None:
     with pytest.raises(ArticleError, match="PNG"):
         summariser.summarise(b"\x89PNG\r\n\x1a\n" + bytes(200))
+
+
+def test_pipeline_seed_who_and_where(seed_document: dict) -> None:
+    assert {"Pete Hegseth", "Donald Trump", "Mark Rutte", "OTAN"} <= set(seed_document["who"])
+    assert {"Ukraine", "États-Unis"} <= set(seed_document["where"])
+    assert not set(seed_document["who"]) & set(seed_document["where"])
+
+
+def test_pipeline_seed_when_has_weekdays_relatives_and_years(seed_document: dict, seed_bytes: bytes) -> None:
+    text = seed_bytes.decode("utf-8")
+    found = {reference["text"].lower(): reference for reference in seed_document["when"]}
+    assert {"ce jeudi", "mercredi soir", "avant 2014", "hier", "cette semaine"} <= set(found)
+    assert len(found["ce jeudi"]["mentions"]) == 3
+    assert all(text[s:e].lower() == "ce jeudi" for s, e in found["ce jeudi"]["mentions"])
+
+
+def test_pipeline_seed_quotes_are_attributed_to_canonical_speakers(
+    seed_document: dict, seed_bytes: bytes
+) -> None:
+    text = seed_bytes.decode("utf-8")
+    speakers = {quote["text"][:25]: quote["speaker"] for quote in seed_document["quotes"]}
+    assert speakers["Il n’y a pas de trahison "] == "Pete Hegseth"
+    assert speakers["Mon rôle de représentant "] == "Pete Hegseth"
+    assert speakers["Nous devons nous assurer "] == "Mark Rutte"
+    assert speakers["L’Europe doit s’asseoir à"] == "Ruben Brekelmans"
+    assert speakers["Ce n’est pas une trahison"] is None
+    assert all(text[q["start"] : q["end"]] == q["text"] for q in seed_document["quotes"])

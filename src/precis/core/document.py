@@ -46,6 +46,25 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class TimeReference:
+    """One expression of time (`ce jeudi`, `avant 2014`), merged over its repetitions."""
+
+    text: str
+    kind: str
+    mentions: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A direct quotation without its marks, and its speaker's canonical name when the text gives one."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+
+
+@dataclass(frozen=True)
 class Stats:
     """Sizes a reader cares about; reading time at 230 words a minute."""
 
@@ -65,6 +84,10 @@ class Document:
     entities: tuple[Entity, ...]
     entities_status: str
     summary: tuple[Sentence, ...]
+    who: tuple[str, ...]
+    where: tuple[str, ...]
+    when: tuple[TimeReference, ...]
+    quotes: tuple[Quote, ...]
     keywords: tuple[str, ...]
     stats: Stats
     encoding: str
@@ -73,11 +96,13 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready document (tuples become lists), as stored in the table and printed by the CLI."""
-        document = asdict(self)
-        document["entities"] = [
-            {**entity, "aliases": list(entity["aliases"]), "mentions": [list(m) for m in entity["mentions"]]}
-            for entity in document["entities"]
-        ]
-        document["summary"] = list(document["summary"])
-        document["keywords"] = list(document["keywords"])
-        return document
+        return _as_json(asdict(self))
+
+
+def _as_json(value: Any) -> Any:
+    """Tuples to lists, recursively: JSON has arrays only."""
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_json(item) for item in value]
+    return value

@@ -28,7 +28,7 @@ _TITLES = frozenset(
 _NAME_PARTICLES = frozenset("de du des d' van von der den da di le la ben bin al el".split())
 _COMMON_NOUN_ENDINGS = ("tion", "tions", "sion", "sions", "ment", "ments", "ité", "ités", "ence", "ences")
 _DEMONYM_ENDINGS = ("éens", "éennes", "iens", "iennes", "ains", "aines")
-_TYPO_SIMILARITY = 0.85
+_TYPO_SIMILARITY = 0.7
 _MIN_GLUE_PREFIX = 4
 
 
@@ -143,10 +143,15 @@ def _is_alias_of(short: _Group, long: _Group) -> bool:
     if short.label == "PER" and long.label == "PER" and len(short.tokens) < len(long.tokens):
         if set(short.tokens) <= set(long.tokens):
             return True
-        surname = long.tokens[-1]
-        similar = difflib.SequenceMatcher(None, short.key, surname).ratio() >= _TYPO_SIMILARITY
-        return len(short.tokens) == 1 and len(surname) >= _MIN_GLUE_PREFIX and similar
+        return len(short.tokens) == 1 and _is_misspelling(short.key, long.tokens[-1])
     return _is_glued_word(short, long)
+
+
+def _is_misspelling(word: str, surname: str) -> bool:
+    """`Routte` or `Router` for `Rutte`: same initial, most letters in the same order."""
+    if len(surname) < _MIN_GLUE_PREFIX or word[0] != surname[0]:
+        return False
+    return difflib.SequenceMatcher(None, word, surname).ratio() >= _TYPO_SIMILARITY
 
 
 def _is_glued_word(short: _Group, long: _Group) -> bool:

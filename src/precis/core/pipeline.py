@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import spacy
 from spacy.language import Language as SpacyLanguage
 from spacy.tokens import Doc, Span
 
 from precis.core import entities as entity_rules
+from precis.core import quotes as quote_rules
 from precis.core import summary as summary_rules
 from precis.core.document import Document, Language, ModelInfo
 from precis.core.language import UNDETERMINED, detect_language
 from precis.core.layout import Block, Layout, analyse_layout
+from precis.core.temporal import find_time_references
 from precis.core.text import clean_typography, decode, html_to_text, looks_like_html
 
 PIPELINE_VERSION = "1"
+MAX_NAMES = 5
 _NEEDED_COMPONENTS = ("tok2vec", "ner")
 _AGNOSTIC_LANGUAGE = "xx"
 
@@ -74,8 +78,11 @@ class Summariser:
         language = detect_language(_body_text(text, layout))
         nlp, status = self._pipeline_for(language)
         doc = nlp(_prepare_doc(nlp, text, layout))
-        return _build_document(
-            doc, text, layout, language, self.models.get(language.code), status, encoding, source_format
+        return Document(
+            **_build_document(doc, text, layout, language, status),
+            model=self.models.get(language.code),
+            encoding=encoding,
+            source_format=source_format,
         )
 
     def _pipeline_for(self, language: Language) -> tuple[SpacyLanguage, str]:
@@ -110,43 +117,34 @@ def _prepare_doc(nlp: SpacyLanguage, text: str, layout: Layout) -> Doc:
     return doc
 
 
-def _build_document(
-    doc: Doc,
-    text: str,
-    layout: Layout,
-    language: Language,
-    model: ModelInfo | None,
-    status: str,
-    encoding: str,
-    source_format: str,
-) -> Document:
-    """Assemble entities, summary, keywords and stats from the processed doc."""
-    title_block = layout.title
-    title_end = title_block.end if title_block else 0
+def _build_document(doc: Doc, text: str, layout: Layout, language: Language, status: str) -> dict[str, Any]:
+    """Entities, summary, structured fields, keywords and stats from the processed doc."""
+    title_end = layout.title.end if layout.title else 0
     found = entity_rules.build_entities(
         entity_rules.extract_mentions(doc), text_length=len(text), title_end=title_end
     )
     sentences = [sentence for sentence in doc.sents if not sentence.text.isspace()]
-    paragraphs = _sentences_in_paragraphs(sentences, layout)
     candidates = [
         summary_rules.Candidate(span=span, index=index, words=summary_rules.content_words(span))
-        for index, span in enumerate(span for span in paragraphs if summary_rules.is_candidate(span))
+        for index, span in enumerate(
+            s for s in _sentences_in_paragraphs(sentences, layout) if summary_rules.is_candidate(s)
+        )
     ]
-    title_words = _title_words(doc, title_block)
-    chosen = summary_rules.summarise_sentences(candidates, found, title_words)
-    mention_spans = [mention for entity in found for mention in entity.mentions]
-    return Document(
-        title=text[title_block.start : title_block.end] if title_block else "",
-        language=language,
-        model=model,
-        entities=found,
-        entities_status=status,
-        summary=tuple(summary_rules.to_sentence(span, text) for span in chosen),
-        keywords=summary_rules.keywords(doc, mention_spans),
-        stats=summary_rules.stats(text, sum(1 for t in doc if t.is_alpha or t.like_num), len(sentences)),
-        encoding=encoding,
-        source_format=source_format,
-    )
+    chosen = summary_rules.summarise_sentences(candidates, found, _title_words(doc, layout.title))
+    blocks = [(block.start, block.end) for block in layout.blocks]
+    return {
+        "title": text[layout.title.start : layout.title.end] if layout.title else "",
+        "language": language,
+        "entities": found,
+        "entities_status": status,
+        "summary": tuple(summary_rules.to_sentence(span, text) for span in chosen),
+        "who": tuple(e.text for e in found if e.type in quote_rules.SPEAKER_TYPES)[:MAX_NAMES],
+        "where": tuple(e.text for e in found if e.type == "LOC")[:MAX_NAMES],
+        "when": find_time_references(doc.text),
+        "quotes": tuple(quote_rules.find_quotes(text, blocks, found)),
+        "keywords": summary_rules.keywords(doc, [m for e in found for m in e.mentions]),
+        "stats": summary_rules.stats(text, sum(1 for t in doc if t.is_alpha or t.like_num), len(sentences)),
+    }
 
 
 def _title_words(doc: Doc, title: Block | None) -> frozenset[str]:
