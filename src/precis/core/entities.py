@@ -23,7 +23,7 @@ _TITLES = frozenset(
     "premier première chancelier chancelière roi reine pape sénateur sénatrice député députée maire "
     "directeur directrice porte-parole ambassadeur ambassadrice gouverneur juge commissaire "
     "prince princesse américain américaine russe français française néerlandais britannique allemand "
-    "ukrainien so-appelé".split()
+    "ukrainien so-appelé don dom sir lord".split()
 )
 _NAME_PARTICLES = frozenset("de du des d' van von der den da di le la ben bin al el".split())
 _COMMON_NOUN_ENDINGS = ("tion", "tions", "sion", "sions", "ment", "ments", "ité", "ités", "ence", "ences")
@@ -98,7 +98,7 @@ def _looks_like_name(tokens: Sequence[Token], label: str) -> bool:
     if not (first[0].isupper() or first[0].isdigit()) or len("".join(t.text for t in tokens)) < 2:
         return False
     if label == "PER":
-        return all(t.text[0].isupper() or t.lower_ in _NAME_PARTICLES for t in tokens)
+        return all(t.text[0].isupper() or t.lower_ in _NAME_PARTICLES or t.is_punct for t in tokens)
     if first.lower() in _TITLES:
         return False
     return not (len(tokens) == 1 and label == "LOC" and first.lower().endswith(_DEMONYM_ENDINGS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,8 +13,9 @@ from spacy.tokens import Doc, Span
 
 from precis.core import entities as entity_rules
 from precis.core import quotes as quote_rules
+from precis.core import scoring
 from precis.core import summary as summary_rules
-from precis.core.document import Document, Language, ModelInfo
+from precis.core.document import Document, Entity, Language, ModelInfo
 from precis.core.language import UNDETERMINED, detect_language
 from precis.core.layout import Block, Layout, analyse_layout
 from precis.core.temporal import find_time_references
@@ -74,16 +76,28 @@ class Summariser:
 
     def summarise_text(self, text: str, *, encoding: str = "utf-8", source_format: str = "text") -> Document:
         """The document for already-decoded text; every offset in it points into `text`."""
+        analysis = self.analyse(text)
+        scores = scoring.default_scorer().score(analysis.features)
+        chosen = summary_rules.select_sentences(analysis.candidates, scores)
+        return Document(
+            **_describe(analysis, text, [candidate.span for candidate in chosen]),
+            model=self.models.get(analysis.language.code),
+            encoding=encoding,
+            source_format=source_format,
+        )
+
+    def analyse(self, text: str) -> Analysis:
+        """Everything before sentence selection; the scorer's training reads the same features."""
         layout = analyse_layout(text)
         language = detect_language(_body_text(text, layout))
         nlp, status = self._pipeline_for(language)
         doc = nlp(_prepare_doc(nlp, text, layout))
-        return Document(
-            **_build_document(doc, text, layout, language, status),
-            model=self.models.get(language.code),
-            encoding=encoding,
-            source_format=source_format,
-        )
+        title_end = layout.title.end if layout.title else 0
+        mentions = entity_rules.extract_mentions(doc)
+        found = entity_rules.build_entities(mentions, text_length=len(text), title_end=title_end)
+        candidates = _candidates(doc, layout)
+        features = scoring.sentence_features(candidates, found, _title_words(doc, layout.title))
+        return Analysis(doc, layout, language, status, found, candidates, features)
 
     def _pipeline_for(self, language: Language) -> tuple[SpacyLanguage, str]:
         """The language's entity model, or a language-agnostic path with the reason entities are missing."""
@@ -117,34 +131,62 @@ def _prepare_doc(nlp: SpacyLanguage, text: str, layout: Layout) -> Doc:
     return doc
 
 
-def _build_document(doc: Doc, text: str, layout: Layout, language: Language, status: str) -> dict[str, Any]:
-    """Entities, summary, structured fields, keywords and stats from the processed doc."""
-    title_end = layout.title.end if layout.title else 0
-    found = entity_rules.build_entities(
-        entity_rules.extract_mentions(doc), text_length=len(text), title_end=title_end
-    )
-    sentences = [sentence for sentence in doc.sents if not sentence.text.isspace()]
-    candidates = [
-        summary_rules.Candidate(span=span, index=index, words=summary_rules.content_words(span))
-        for index, span in enumerate(
-            s for s in _sentences_in_paragraphs(sentences, layout) if summary_rules.is_candidate(s)
-        )
-    ]
-    chosen = summary_rules.summarise_sentences(candidates, found, _title_words(doc, layout.title))
+@dataclass(frozen=True)
+class Analysis:
+    """The processed article before sentence selection."""
+
+    doc: Doc
+    layout: Layout
+    language: Language
+    entities_status: str
+    entities: tuple[Entity, ...]
+    candidates: list[scoring.Candidate]
+    features: list[list[float]]
+
+
+def _describe(analysis: Analysis, text: str, chosen: list[Span]) -> dict[str, Any]:
+    """The document's fields from the analysis and the chosen summary sentences."""
+    found, layout, doc = analysis.entities, analysis.layout, analysis.doc
     blocks = [(block.start, block.end) for block in layout.blocks]
+    sentences = sum(1 for sentence in doc.sents if not sentence.text.isspace())
     return {
         "title": text[layout.title.start : layout.title.end] if layout.title else "",
-        "language": language,
+        "language": analysis.language,
         "entities": found,
-        "entities_status": status,
+        "entities_status": analysis.entities_status,
         "summary": tuple(summary_rules.to_sentence(span, text) for span in chosen),
         "who": tuple(e.text for e in found if e.type in quote_rules.SPEAKER_TYPES)[:MAX_NAMES],
         "where": tuple(e.text for e in found if e.type == "LOC")[:MAX_NAMES],
         "when": find_time_references(doc.text),
         "quotes": tuple(quote_rules.find_quotes(text, blocks, found)),
         "keywords": summary_rules.keywords(doc, [m for e in found for m in e.mentions]),
-        "stats": summary_rules.stats(text, sum(1 for t in doc if t.is_alpha or t.like_num), len(sentences)),
+        "stats": summary_rules.stats(text, sum(1 for t in doc if t.is_alpha or t.like_num), sentences),
     }
+
+
+def _candidates(doc: Doc, layout: Layout) -> list[scoring.Candidate]:
+    """Sentences of the body paragraphs long enough to summarise, with their paragraph position."""
+    paragraphs = [block for block in layout.blocks if block.kind == "paragraph"]
+    starts = [block.start for block in paragraphs]
+    candidates: list[scoring.Candidate] = []
+    previous_paragraph = -1
+    for sentence in doc.sents:
+        paragraph = bisect.bisect_right(starts, sentence.start_char) - 1
+        inside = paragraph >= 0 and sentence.start_char < paragraphs[paragraph].end
+        if not inside or not summary_rules.is_candidate(sentence):
+            continue
+        candidates.append(
+            scoring.Candidate(
+                span=sentence,
+                index=len(candidates),
+                paragraph=paragraph,
+                first_in_paragraph=paragraph != previous_paragraph,
+                words=summary_rules.content_words(sentence),
+                length=sum(1 for token in sentence if token.is_alpha),
+            )
+        )
+        previous_paragraph = paragraph
+    return candidates
 
 
 def _title_words(doc: Doc, title: Block | None) -> frozenset[str]:
@@ -152,9 +194,3 @@ def _title_words(doc: Doc, title: Block | None) -> frozenset[str]:
     if title is None:
         return frozenset()
     return summary_rules.content_words(doc.char_span(title.start, title.end, alignment_mode="expand") or [])
-
-
-def _sentences_in_paragraphs(sentences: list[Span], layout: Layout) -> list[Span]:
-    """Sentences that start inside a body paragraph (not the title, a heading or noise)."""
-    paragraphs = [(block.start, block.end) for block in layout.blocks if block.kind == "paragraph"]
-    return [s for s in sentences if any(start <= s.start_char < end for start, end in paragraphs)]

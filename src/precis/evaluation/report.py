@@ -1,0 +1,132 @@
+"""The evaluation as a dated Markdown page: environment, ROUGE table, entity tables, diagnostics, timing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from precis.evaluation.data import ENTITY_TYPES, NER_FILE, SUMMARY_FILE
+from precis.evaluation.rouge import SummaryScores
+from precis.evaluation.runner import (
+    PRECIS,
+    REFERENCE,
+    SPACY,
+    EntityResults,
+    Environment,
+    Results,
+    SummaryResults,
+)
+from precis.evaluation.scoring import MATCH_MODES, MICRO, Counts
+
+README_LEAD = {"Lead-1": (19.59, 5.27, 13.71), "Lead-2": (27.25, 9.37, 18.27), "Lead-3": (27.16, 9.79, 17.48)}
+
+
+def render(results: Results) -> str:
+    """The whole page, deterministic for the same code, data and versions except the date and timings."""
+    sections = [
+        "# Evaluation",
+        "Written by `make eval` (`python -m precis.evaluation`) from the read-only data in "
+        "`../shared/eval/`, which is never copied into this repository.",
+        _environment(results.environment),
+        _summaries(results.summaries),
+        _entities(results.entities),
+        _timing(results.seconds, results.environment.cpus),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def write(page: str, path: Path) -> None:
+    """Replace the page: it always shows the latest run (git keeps the history)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table."""
+    lines = [header, ["---"] * len(header), *rows]
+    return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+
+
+def _environment(env: Environment) -> str:
+    """One row saying when and with what the figures were produced."""
+    header = ["date", "precis", "spacy", "model", "rouge-score", "python", "CPUs"]
+    return _table(
+        header, [[env.day, env.precis, env.spacy, env.model, env.rouge_score, env.python, env.cpus]]
+    )
+
+
+def _summaries(results: SummaryResults) -> str:
+    """ROUGE per system, with the README's Lead-n figures beside ours as a check of the protocol."""
+    intro = (
+        f"## Summaries: `{SUMMARY_FILE}`, {results.articles} articles\n\n"
+        "ROUGE F1 x100 against the human abstract, mean over articles; rouge-score's `RougeScorer` with "
+        'lowercase Unicode `\\w+` tokens, no stemming. Précis reads `title + "\\n\\n" + text`; Lead-n is '
+        "the first n sentences of `text` (regex split). README: the figures published in "
+        "`../shared/eval/README.md` (R-1 / R-2 / R-L, 300 articles)."
+    )
+    header = ["system", "R-1", "R-2", "R-L", "sentences", "words", "empty", "README"]
+    rows = [_summary_row(name, scores) for name, scores in results.systems.items()]
+    return intro + "\n\n" + _table(header, rows)
+
+
+def _summary_row(name: str, scores: SummaryScores) -> list[object]:
+    """A system's scores; the reference abstract only has a size."""
+    rouge = (
+        ["–"] * 3
+        if name == REFERENCE
+        else [f"{v:.2f}" for v in (scores.rouge1, scores.rouge2, scores.rouge_l)]
+    )
+    readme = " / ".join(f"{v:.2f}" for v in README_LEAD[name]) if name in README_LEAD else ""
+    return [name, *rouge, f"{scores.sentences:.2f}", f"{scores.words:.1f}", scores.empty, readme]
+
+
+def _entities(results: EntityResults) -> str:
+    """One table per match mode, then what the counts cannot show on their own."""
+    intro = (
+        f"## Entities: `{NER_FILE}`, {results.documents} documents, {results.gold_spans} gold spans\n\n"
+        f"Gold: `entities_trimmed_per` for the {results.trimmed_documents} documents that have it, "
+        f"`entities` for the other {results.documents - results.trimmed_documents} (LeTemps: person spans "
+        f"keep titles such as `M.`); MISC is ignored on both sides. {SPACY}: `spacy.load(model)` `doc.ents`; "
+        f"{PRECIS}: every mention of every entity from `summarise_text(text)`, typed as its entity. "
+        "P/R/F1 x100. Exact: same start, end and type; overlap: same type and shared characters, each span "
+        "matched at most once."
+    )
+    tables = [_entity_table(results, mode) for mode in MATCH_MODES]
+    return "\n\n".join([intro, *tables, _entity_notes(results)])
+
+
+def _entity_table(results: EntityResults, mode: str) -> str:
+    """P/R/F1 and counts per system and type for one match mode."""
+    header = ["system", "type", "P", "R", "F1", "tp", "fp", "fn"]
+    rows = [
+        _counts_row(system, kind, counts[kind])
+        for (system, counts_mode), counts in results.counts.items()
+        if counts_mode == mode
+        for kind in (*ENTITY_TYPES, MICRO)
+    ]
+    return f"### {mode.capitalize()} match\n\n" + _table(header, rows)
+
+
+def _counts_row(system: str, kind: str, counts: Counts) -> list[object]:
+    """One line of an entity table."""
+    scores = [f"{100 * value:.1f}" for value in (counts.precision, counts.recall, counts.f1)]
+    return [system, f"**{kind}**" if kind == MICRO else kind, *scores, counts.tp, counts.fp, counts.fn]
+
+
+def _entity_notes(results: EntityResults) -> str:
+    """Type errors and Précis's own consistency checks."""
+    retyped = ", ".join(f"{system} {count}" for system, count in results.retyped.items())
+    return "\n".join(
+        [
+            f"- Exact gold offsets predicted with another type: {retyped}.",
+            f"- {PRECIS}: {results.precis_mentions} mentions. Documents without entities (language not "
+            f"detected as French, so no model ran): {results.precis_not_extracted}. Mentions whose offsets "
+            f"do not cut out the entity's name or an alias: {results.precis_misaligned}.",
+        ]
+    )
+
+
+def _timing(seconds: dict[str, float], cpus: int) -> str:
+    """The footer: whole run and its stages."""
+    stages = ", ".join(f"{stage} {value:.1f} s" for stage, value in seconds.items() if stage != "total")
+    return f"---\n\nRun time: {seconds['total']:.1f} s on {cpus} CPUs ({stages})."

@@ -1,0 +1,147 @@
+"""One evaluation run: load the models once, run every system on the same texts, collect the figures."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+from typing import TypeVar
+
+import spacy
+
+import precis
+from precis.core import Summariser
+from precis.evaluation.data import Article, NerDocument, read_articles, read_ner_documents
+from precis.evaluation.rouge import SummaryScores, score_summaries, split_sentences
+from precis.evaluation.scoring import MATCH_MODES, Counts, corpus_counts, retyped_spans
+from precis.evaluation.systems import lead_summaries, precis_entities, precis_summaries, spacy_entities
+
+PRECIS = "Précis"
+SPACY = "spaCy"
+REFERENCE = "reference abstract"
+LEAD_COUNTS = (1, 2, 3)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What produced the figures, so a later run can tell a code change from an upgrade or another machine."""
+
+    day: str
+    precis: str
+    spacy: str
+    model: str
+    rouge_score: str
+    python: str
+    cpus: int
+
+
+@dataclass(frozen=True)
+class SummaryResults:
+    """ROUGE and summary sizes per system on the same articles."""
+
+    articles: int
+    systems: dict[str, SummaryScores]
+
+
+@dataclass(frozen=True)
+class EntityResults:
+    """Entity counts per system, match mode and type, with the diagnostics that explain them."""
+
+    documents: int
+    trimmed_documents: int
+    gold_spans: int
+    counts: dict[tuple[str, str], dict[str, Counts]]
+    retyped: dict[str, int]
+    precis_not_extracted: int
+    precis_mentions: int
+    precis_misaligned: int
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything the report shows, with wall-clock seconds per stage."""
+
+    environment: Environment
+    summaries: SummaryResults
+    entities: EntityResults
+    seconds: dict[str, float]
+
+
+class Stopwatch:
+    """Wall-clock seconds per stage, in the order the stages ran."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def time(self, stage: str, work: Callable[[], T]) -> T:
+        """Run `work`, adding its duration to `stage`."""
+        started = time.perf_counter()
+        result = work()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+        return result
+
+
+def run(data_dir: Path, model: str, limit: int | None) -> Results:
+    """Load once, then score summaries on OrangeSum and entities on HIPE."""
+    started = time.perf_counter()
+    watch = Stopwatch()
+    summariser = watch.time("loading", lambda: Summariser.load({"fr": model}))
+    nlp = watch.time("loading", lambda: spacy.load(model))
+    articles = read_articles(data_dir, limit)
+    documents = read_ner_documents(data_dir, limit)
+    summaries = watch.time("summaries", lambda: evaluate_summaries(summariser, articles))
+    entities = watch.time("entities", lambda: evaluate_entities(summariser, nlp, documents))
+    watch.seconds["total"] = time.perf_counter() - started
+    return Results(environment(nlp), summaries, entities, watch.seconds)
+
+
+def environment(nlp: spacy.language.Language) -> Environment:
+    """Versions of everything that affects the scores, and the machine's size."""
+    return Environment(
+        day=date.today().isoformat(),
+        precis=precis.__version__,
+        spacy=spacy.__version__,
+        model=f"{nlp.meta['lang']}_{nlp.meta['name']} {nlp.meta['version']}",
+        rouge_score=version("rouge-score"),
+        python=platform.python_version(),
+        cpus=os.cpu_count() or 1,
+    )
+
+
+def evaluate_summaries(summariser: Summariser, articles: list[Article]) -> SummaryResults:
+    """Précis and Lead-1/2/3 against the abstracts, plus the abstracts' own size for scale."""
+    references = [article.summary for article in articles]
+    outputs = {PRECIS: precis_summaries(summariser, articles)}
+    outputs |= {f"Lead-{count}": lead_summaries(articles, count) for count in LEAD_COUNTS}
+    outputs[REFERENCE] = [split_sentences(reference) for reference in references]
+    systems = {name: score_summaries(references, summaries) for name, summaries in outputs.items()}
+    return SummaryResults(articles=len(articles), systems=systems)
+
+
+def evaluate_entities(
+    summariser: Summariser, nlp: spacy.language.Language, documents: list[NerDocument]
+) -> EntityResults:
+    """The bare model and Précis's cleaned entities against the same gold spans."""
+    golds = [list(document.gold) for document in documents]
+    cleaned = precis_entities(summariser, documents)
+    predictions = {SPACY: spacy_entities(nlp, documents), PRECIS: cleaned.spans}
+    return EntityResults(
+        documents=len(documents),
+        trimmed_documents=sum(1 for document in documents if document.trimmed),
+        gold_spans=sum(len(gold) for gold in golds),
+        counts={
+            (system, mode): corpus_counts(golds, spans, mode)
+            for system, spans in predictions.items()
+            for mode in MATCH_MODES
+        },
+        retyped={system: retyped_spans(golds, spans) for system, spans in predictions.items()},
+        precis_not_extracted=cleaned.not_extracted,
+        precis_mentions=cleaned.mentions,
+        precis_misaligned=cleaned.misaligned,
+    )
