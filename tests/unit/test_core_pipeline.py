@@ -146,3 +146,34 @@ def test_pipeline_seed_quotes_are_attributed_to_canonical_speakers(
     assert speakers["L’Europe doit s’asseoir à"] == "Ruben Brekelmans"
     assert speakers["Ce n’est pas une trahison"] is None
     assert all(text[q["start"] : q["end"]] == q["text"] for q in seed_document["quotes"])
+
+
+def test_pipeline_seed_keywords_are_phrases_not_names_or_dates(seed_document: dict) -> None:
+    keywords = seed_document["keywords"]
+    assert "paix" in keywords
+    assert "paix négociée" in keywords
+    assert "négociation" in keywords and "négociations" not in keywords
+    names = {e["text"].lower() for e in seed_document["entities"]}
+    assert not names & set(keywords)
+    assert "mercredi soir" not in keywords
+
+
+def test_pipeline_third_language_takes_the_agnostic_path(summariser: Summariser) -> None:
+    text = (
+        "Der Bundestag beschließt ein neues Klimagesetz\n\n"
+        "Der Bundestag hat am Donnerstag ein neues Klimagesetz beschlossen. Die Regierung will damit die "
+        "Emissionen bis 2030 deutlich senken. Die Opposition kritisierte das Gesetz als zu schwach.\n"
+    )
+    document = summariser.summarise(text.encode()).to_dict()
+    assert document["language"]["code"] == "de"
+    assert document["entities"] == [] and document["model"] is None
+    assert "'de'" in document["entities_status"]
+    assert document["title"] == "Der Bundestag beschließt ein neues Klimagesetz"
+    assert document["summary"]
+    assert "de" not in summariser.models
+
+
+def test_pipeline_undetermined_language_is_said(summariser: Summariser) -> None:
+    document = summariser.summarise(b"12345 67890 ---- 2024 ++++ 3.14\n\n0000 1111 2222\n").to_dict()
+    assert document["language"]["code"] == "und"
+    assert "could not be determined" in document["entities_status"]

@@ -15,7 +15,8 @@ from precis.core import entities as entity_rules
 from precis.core import quotes as quote_rules
 from precis.core import scoring
 from precis.core import summary as summary_rules
-from precis.core.document import Document, Entity, Language, ModelInfo
+from precis.core.document import Document, Entity, Language, ModelInfo, TimeReference
+from precis.core.keywords import key_phrases
 from precis.core.language import UNDETERMINED, detect_language
 from precis.core.layout import Block, Layout, analyse_layout
 from precis.core.temporal import find_time_references
@@ -92,9 +93,8 @@ class Summariser:
         language = detect_language(_body_text(text, layout))
         nlp, status = self._pipeline_for(language)
         doc = nlp(_prepare_doc(nlp, text, layout))
-        title_end = layout.title.end if layout.title else 0
         mentions = entity_rules.extract_mentions(doc)
-        found = entity_rules.build_entities(mentions, text_length=len(text), title_end=title_end)
+        found = entity_rules.build_entities(mentions, text_length=len(text), title_end=_title_end(layout))
         candidates = _candidates(doc, layout)
         features = scoring.sentence_features(candidates, found, _title_words(doc, layout.title))
         return Analysis(doc, layout, language, status, found, candidates, features)
@@ -149,6 +149,7 @@ def _describe(analysis: Analysis, text: str, chosen: list[Span]) -> dict[str, An
     found, layout, doc = analysis.entities, analysis.layout, analysis.doc
     blocks = [(block.start, block.end) for block in layout.blocks]
     sentences = sum(1 for sentence in doc.sents if not sentence.text.isspace())
+    when = find_time_references(doc.text)
     return {
         "title": text[layout.title.start : layout.title.end] if layout.title else "",
         "language": analysis.language,
@@ -157,11 +158,26 @@ def _describe(analysis: Analysis, text: str, chosen: list[Span]) -> dict[str, An
         "summary": tuple(summary_rules.to_sentence(span, text) for span in chosen),
         "who": tuple(e.text for e in found if e.type in quote_rules.SPEAKER_TYPES)[:MAX_NAMES],
         "where": tuple(e.text for e in found if e.type == "LOC")[:MAX_NAMES],
-        "when": find_time_references(doc.text),
+        "when": when,
         "quotes": tuple(quote_rules.find_quotes(text, blocks, found)),
-        "keywords": summary_rules.keywords(doc, [m for e in found for m in e.mentions]),
+        "keywords": key_phrases(doc, [*_mention_spans(found), *_time_spans(when)], _title_end(layout)),
         "stats": summary_rules.stats(text, sum(1 for t in doc if t.is_alpha or t.like_num), sentences),
     }
+
+
+def _mention_spans(entities: tuple[Entity, ...]) -> list[tuple[int, int]]:
+    """Where entities are named, so keywords leave names to the entity list."""
+    return [mention for entity in entities for mention in entity.mentions]
+
+
+def _time_spans(references: tuple[TimeReference, ...]) -> list[tuple[int, int]]:
+    """Where time is expressed, so keywords leave dates to `when`."""
+    return [mention for reference in references for mention in reference.mentions]
+
+
+def _title_end(layout: Layout) -> int:
+    """End offset of the title, 0 when the article has none."""
+    return layout.title.end if layout.title else 0
 
 
 def _candidates(doc: Doc, layout: Layout) -> list[scoring.Candidate]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 
 from spacy.tokens import Span
@@ -15,7 +14,6 @@ from precis.core.scoring import Candidate
 MAX_SENTENCES = 3
 WORD_BUDGET = 50
 RELATIVE_SCORE = 0.7
-MAX_KEYWORDS = 8
 WORDS_PER_MINUTE = 230
 _MIN_WORDS = 6
 _REDUNDANCY = 0.6
@@ -65,19 +63,6 @@ def _overlap(first: frozenset[str], second: frozenset[str]) -> float:
 def is_candidate(sentence: Span) -> bool:
     """Long enough to carry a fact on its own."""
     return sum(1 for token in sentence if token.is_alpha) >= _MIN_WORDS
-
-
-def keywords(tokens: Sequence, excluded: Sequence[tuple[int, int]]) -> tuple[str, ...]:
-    """The most frequent content words outside entity mentions, first occurrence breaking ties."""
-    inside = {offset for start, end in excluded for offset in range(start, end)}
-    counts: Counter[str] = Counter()
-    first_seen: dict[str, int] = {}
-    for token in tokens:
-        if token.is_alpha and not token.is_stop and len(token) > 3 and token.idx not in inside:
-            counts[token.lower_] += 1
-            first_seen.setdefault(token.lower_, token.i)
-    ranked = sorted(counts, key=lambda word: (-counts[word], first_seen[word]))
-    return tuple(word for word in ranked if counts[word] > 1)[:MAX_KEYWORDS]
 
 
 def stats(text: str, words: int, sentences: int) -> Stats:
