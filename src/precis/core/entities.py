@@ -78,10 +78,11 @@ def _clean_span(span: Span) -> Mention | None:
         tokens.pop()
     if not tokens:
         return None
-    text = span.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1])]
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+    text = span.doc[tokens[0].i : tokens[-1].i + 1].text
     if not _looks_like_name(tokens, span.label_):
         return None
-    return Mention(label=span.label_, text=text, start=tokens[0].idx, end=tokens[-1].idx + len(tokens[-1]))
+    return Mention(label=span.label_, text=text, start=start, end=end)
 
 
 def _is_edge_noise(token: Token, label: str) -> bool:
