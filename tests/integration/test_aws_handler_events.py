@@ -1,0 +1,103 @@
+"""The other triggers against moto: the sample events in events/, and S3 -> EventBridge -> SQS."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from precis.aws.storage import list_results
+from precis.names import LOCAL_NAMES, LOCAL_REGION
+from tests.integration.conftest import SEED, LambdaContext, Stack, load_event
+
+BUCKET, TABLE = LOCAL_NAMES.bucket, LOCAL_NAMES.table
+SAMPLE_KEY = "seeds/fr-03.txt"
+
+
+@pytest.fixture
+def eventbridge_stack(stack: Stack) -> Stack:
+    """The same stack, but S3 notifies EventBridge and a rule forwards "Object Created" to the queue."""
+    stack.s3.put_bucket_notification_configuration(
+        Bucket=BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    stack.receive_event()
+    events = boto3.client("events", region_name=LOCAL_REGION)
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [BUCKET]}},
+    }
+    events.put_rule(Name="precis-object-created", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="precis-object-created", Targets=[{"Id": "articles", "Arn": stack.queue_arn}])
+    return stack
+
+
+@pytest.mark.parametrize("sample", ["s3-put.json", "eventbridge-object-created.json"])
+def test_handler_processes_a_direct_sample_event(
+    handler: ModuleType, stack: Stack, context: LambdaContext, sample: str
+) -> None:
+    stack.upload(SAMPLE_KEY, SEED.read_bytes())
+
+    response = handler.lambda_handler(load_event(sample), context)
+
+    assert response == {}
+    item = stack.result(SAMPLE_KEY)
+    assert item["status"] == "done"
+    assert item["sequencer"] == "0A1B2C3D4E5F678901"
+
+
+def test_handler_processes_the_sqs_sample_event(
+    handler: ModuleType, stack: Stack, context: LambdaContext
+) -> None:
+    stack.upload(SAMPLE_KEY, SEED.read_bytes())
+
+    response = handler.lambda_handler(load_event("sqs-s3-put.json"), context)
+
+    assert response == {"batchItemFailures": []}
+    assert stack.result(SAMPLE_KEY)["status"] == "done"
+
+
+def test_handler_ignores_the_sample_s3_test_event(
+    handler: ModuleType, stack: Stack, context: LambdaContext
+) -> None:
+    response = handler.lambda_handler(load_event("s3-test-event.json"), context)
+
+    assert response == {"batchItemFailures": []}
+    assert list(list_results(stack.dynamodb, TABLE)) == []
+
+
+def test_handler_raises_on_a_direct_event_so_lambda_retries(
+    handler: ModuleType, stack: Stack, context: LambdaContext
+) -> None:
+    stack.upload(SAMPLE_KEY, SEED.read_bytes())
+
+    def throttle(**_: Any) -> None:
+        error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}
+        raise ClientError({"Error": error}, "PutItem")
+
+    handler.CLIENTS.dynamodb.meta.events.register("before-parameter-build.dynamodb.PutItem", throttle)
+
+    with pytest.raises(ClientError, match="ProvisionedThroughputExceeded"):
+        handler.lambda_handler(load_event("s3-put.json"), context)
+
+
+def test_handler_reads_eventbridge_keys_as_written(
+    handler: ModuleType, eventbridge_stack: Stack, context: LambdaContext
+) -> None:
+    keys = ["inbox/a+b c.txt", "économie/100% sûr.txt"]
+    for key in keys:
+        eventbridge_stack.upload(key, SEED.read_bytes())
+    event = eventbridge_stack.receive_event()
+    assert {json.loads(record["body"])["detail"]["object"]["key"] for record in event["Records"]} == set(keys)
+
+    response = handler.lambda_handler(event, context)
+
+    assert response == {"batchItemFailures": []}
+    assert [eventbridge_stack.result(key)["status"] for key in keys] == [
+        "done",
+        "done",
+    ]

@@ -1,0 +1,162 @@
+"""Every supported trigger becomes object references whose keys are the real, decoded object keys."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from hypothesis import given
+from hypothesis import strategies as st
+
+from precis.aws.events import ObjectRef, UnsupportedEvent, is_sqs_event, object_refs, sqs_record_refs
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+BUCKET = "precis-articles-123456789012-us-east-1"
+SAMPLE_REF = ObjectRef(
+    bucket=BUCKET,
+    key="seeds/fr-03.txt",
+    size=4775,
+    etag="ab63ed27d94abf91db36b2cf7cd6886b",
+    sequencer="0A1B2C3D4E5F678901",
+)
+keys = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(" +%/&=?#"),
+    min_size=1,
+    max_size=60,
+)
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def _s3_event(*raw_keys: str) -> dict[str, Any]:
+    """The sample S3 notification with one record per raw (already encoded) key."""
+    event = _load("s3-put.json")
+    template = event["Records"][0]
+    event["Records"] = [copy.deepcopy(template) for _ in raw_keys]
+    for record, raw_key in zip(event["Records"], raw_keys, strict=True):
+        record["s3"]["object"]["key"] = raw_key
+    return event
+
+
+def _eventbridge_event(key: str) -> dict[str, Any]:
+    event = _load("eventbridge-object-created.json")
+    event["detail"]["object"]["key"] = key
+    return event
+
+
+def _sqs_event(*bodies: dict[str, Any]) -> dict[str, Any]:
+    event = _load("sqs-s3-put.json")
+    template = event["Records"][0]
+    event["Records"] = [
+        {**template, "messageId": f"m{i}", "body": json.dumps(body)} for i, body in enumerate(bodies)
+    ]
+    return event
+
+
+@pytest.mark.parametrize("sample", ["s3-put.json", "sqs-s3-put.json"])
+def test_object_refs_reads_the_s3_samples(sample: str) -> None:
+    [ref] = object_refs(_load(sample))
+
+    assert ref == ObjectRef(**{**SAMPLE_REF.__dict__, "event_time": "2025-01-15T09:30:00.000Z"})
+
+
+def test_object_refs_reads_the_eventbridge_sample() -> None:
+    [ref] = object_refs(_load("eventbridge-object-created.json"))
+
+    assert ref == ObjectRef(**{**SAMPLE_REF.__dict__, "event_time": "2025-01-15T09:30:00Z"})
+
+
+def test_object_refs_ignores_the_s3_test_event() -> None:
+    event = _load("s3-test-event.json")
+
+    assert object_refs(event) == []
+    assert sqs_record_refs(next(SQSEvent(event).records)) == []
+
+
+def test_object_refs_decodes_each_record_of_a_multi_record_event() -> None:
+    event = _s3_event("inbox%2Fred+flower.txt", "caf%C3%A9+%2B+cr%C3%A8me.txt", "plain.txt")
+
+    assert [ref.key for ref in object_refs(event)] == [
+        "inbox/red flower.txt",
+        "café + crème.txt",
+        "plain.txt",
+    ]
+
+
+def test_object_refs_reads_moto_minimal_records() -> None:
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "us-east-1",
+        "eventTime": "2025-01-15T09:30:00.000Z",
+        "eventName": "ObjectCreated:Put",
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "c",
+            "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+            "object": {"key": "a%2Fb+c.txt", "size": 3, "eTag": "e"},
+        },
+    }
+
+    assert object_refs({"Records": [record]}) == [
+        ObjectRef(bucket=BUCKET, key="a/b c.txt", size=3, etag="e", event_time="2025-01-15T09:30:00.000Z")
+    ]
+
+
+def test_object_refs_skips_records_that_are_not_creations() -> None:
+    event = _s3_event("kept.txt", "removed.txt")
+    event["Records"][1]["eventName"] = "ObjectRemoved:Delete"
+    deleted = _eventbridge_event("removed.txt")
+    deleted["detail-type"] = "Object Deleted"
+
+    assert [ref.key for ref in object_refs(event)] == ["kept.txt"]
+    assert object_refs(deleted) == []
+
+
+@given(key=keys)
+def test_object_refs_decodes_s3_keys_however_they_were_encoded(key: str) -> None:
+    assert [ref.key for ref in object_refs(_s3_event(quote_plus(key), quote(key, safe="/")))] == [key, key]
+
+
+@given(key=keys)
+def test_object_refs_keeps_eventbridge_keys_as_written(key: str) -> None:
+    [ref] = object_refs(_eventbridge_event(key))
+
+    assert ref.key == key
+
+
+@given(key=keys)
+def test_sqs_record_refs_unwraps_s3_and_eventbridge_bodies(key: str) -> None:
+    event = _sqs_event(_s3_event(quote_plus(key)), _eventbridge_event(key))
+
+    assert is_sqs_event(event)
+    assert [[ref.key for ref in sqs_record_refs(record)] for record in SQSEvent(event).records] == [
+        [key],
+        [key],
+    ]
+    assert [ref.key for ref in object_refs(event)] == [key, key]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"source": "aws.ec2", "detail": {}}, {"detail-type": "Object Created"}],
+)
+def test_object_refs_rejects_unsupported_events(event: dict[str, Any]) -> None:
+    with pytest.raises(UnsupportedEvent):
+        object_refs(event)
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", json.dumps(_load("sqs-s3-put.json"))])
+def test_sqs_record_refs_rejects_bodies_that_are_not_s3_or_eventbridge_events(body: str) -> None:
+    record = {**_load("sqs-s3-put.json")["Records"][0], "body": body}
+
+    with pytest.raises(UnsupportedEvent):
+        sqs_record_refs(SQSRecord(record))
