@@ -51,3 +51,17 @@ def test_rules_quotes_garbled_closing_guillemet_and_pronoun_speaker() -> None:
 def test_rules_quotes_without_a_speaker_stay_unattributed() -> None:
     text = "Une situation « douce » comme à Minsk."
     assert [(q.text, q.speaker) for q in find_quotes(text, [(0, len(text))], [])] == [("douce", None)]
+
+
+def test_rules_opening_guillemet_starts_the_next_sentence() -> None:
+    import spacy
+
+    from precis.core.sentences import add_sentence_rules
+
+    nlp = spacy.blank("xx")
+    add_sentence_rules(nlp)
+    doc = nlp("Les agriculteurs demandent des dérogations. « Sans eau, rien ne pousse », dit-elle.")
+    assert [sentence.text for sentence in doc.sents] == [
+        "Les agriculteurs demandent des dérogations.",
+        "« Sans eau, rien ne pousse », dit-elle.",
+    ]

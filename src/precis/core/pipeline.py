@@ -19,6 +19,7 @@ from precis.core.document import Document, Entity, Language, ModelInfo, TimeRefe
 from precis.core.keywords import key_phrases
 from precis.core.language import UNDETERMINED, detect_language
 from precis.core.layout import Block, Layout, analyse_layout
+from precis.core.sentences import add_sentence_rules
 from precis.core.temporal import find_time_references
 from precis.core.text import clean_typography, decode, html_to_text, looks_like_html
 
@@ -35,7 +36,7 @@ def load_entity_pipeline(package: str) -> SpacyLanguage:
     )
     if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
         nlp.remove_pipe("tok2vec")
-    nlp.add_pipe("sentencizer")
+    add_sentence_rules(nlp)
     return nlp
 
 
@@ -45,7 +46,7 @@ def load_agnostic_pipeline(language: str) -> SpacyLanguage:
         nlp = spacy.blank(language)
     except ImportError:
         nlp = spacy.blank(_AGNOSTIC_LANGUAGE)
-    nlp.add_pipe("sentencizer")
+    add_sentence_rules(nlp)
     return nlp
 
 
