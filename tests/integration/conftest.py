@@ -1,27 +1,37 @@
-"""The handler against moto: fake credentials, the stack's bucket, table and queues, the handler module."""
+"""The handler against moto: fake credentials, the stack's buckets, tables and queues, the handler module."""
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from moto.core.models import botocore_stubber
 
 from precis.aws.settings import Settings
-from precis.aws.storage import get_result
+from precis.aws.storage import get_result, list_results
 from precis.names import LOCAL_ACCOUNT_ID, LOCAL_NAMES, LOCAL_REGION
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = REPO_ROOT / "events"
 SEED = REPO_ROOT / "seeds" / "fr-03.txt"
+SHORT_SEED = REPO_ROOT / "seeds" / "fr-02.txt"
 SCHEMA_PATH = REPO_ROOT / "src" / "precis" / "schema" / "document.schema.json"
+# Until precis.names has them: the idempotency table and the bucket for results too large for an item.
+IDEMPOTENCY_TABLE = f"{LOCAL_NAMES.table.removesuffix('-results')}-idempotency"
+RESULTS_BUCKET = f"precis-results-{LOCAL_ACCOUNT_ID}-{LOCAL_REGION}"
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -29,6 +39,8 @@ FAKE_ENV = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": LOCAL_REGION,
     "PRECIS_TABLE_NAME": LOCAL_NAMES.table,
+    "PRECIS_IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+    "PRECIS_RESULTS_BUCKET": RESULTS_BUCKET,
     "PRECIS_MODELS": "fr=fr_core_news_sm",
     "POWERTOOLS_SERVICE_NAME": "precis-summarise",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -52,10 +64,11 @@ class LambdaContext:
     memory_limit_in_mb: int = 1024
     invoked_function_arn: str = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:precis-summarise"
     aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    remaining_ms: int = 60_000
 
     def get_remaining_time_in_millis(self) -> int:
-        """Plenty of time: these tests are not about timeouts."""
-        return 60_000
+        """Plenty of time unless a test about timeouts says otherwise."""
+        return self.remaining_ms
 
 
 @dataclass(frozen=True)
@@ -73,10 +86,14 @@ class Stack:
         self.s3.put_object(Bucket=LOCAL_NAMES.bucket, Key=key, Body=body)
 
     def result(self, key: str) -> dict[str, Any]:
-        """The stored item of one object; fails the test when there is none."""
-        item = get_result(self.dynamodb, LOCAL_NAMES.table, LOCAL_NAMES.bucket, key)
+        """The stored item of one object, with its whole document; fails the test when there is none."""
+        item = get_result(self.dynamodb, LOCAL_NAMES.table, LOCAL_NAMES.bucket, key, s3=self.s3)
         assert item is not None, f"no item for {key!r}"
         return item
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item of the results table."""
+        return list(list_results(self.dynamodb, LOCAL_NAMES.table))
 
     def receive_event(self) -> dict[str, Any]:
         """Every waiting message, shaped as the SQS event Lambda's event source mapping would deliver."""
@@ -102,9 +119,97 @@ class Stack:
         }
 
 
+class _Body(io.BytesIO):
+    """A canned HTTP body, streamed the way botocore reads one."""
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.getvalue()
+
+
+@dataclass
+class _Fault:
+    """One injected fault: answer `operation` (on `table` only, if given) with an error, `times` times."""
+
+    operation: str
+    table: str | None
+    status: int
+    code: str
+    times: int | None
+    attempts: list[int]
+
+    def answer(self, service: str, operation: str, request: Any) -> AWSResponse | None:
+        """The error response for a matching request while faults remain; None lets the request through."""
+        if operation != self.operation or (
+            self.table is not None and json.loads(request.body)["TableName"] != self.table
+        ):
+            return None
+        if self.times is not None and len(self.attempts) >= self.times:
+            self.attempts.append(200)
+            return None
+        self.attempts.append(self.status)
+        if service == "dynamodb":
+            error_type = f"com.amazonaws.dynamodb.v20120810#{self.code}"
+            body = json.dumps({"__type": error_type, "message": "injected"})
+            headers = {"content-type": "application/x-amz-json-1.0"}
+        else:
+            body = f"<Error><Code>{self.code}</Code><Message>injected</Message></Error>"
+            headers = {"content-type": "application/xml"}
+        return AWSResponse(request.url, self.status, headers, _Body(body.encode()))
+
+
+def inject_fault(
+    client: Any, operation: str, *, status: int, code: str, times: int | None = None, table: str | None = None
+) -> list[int]:
+    """Answer `operation` with an HTTP error `times` times (default: always), before moto sees the request.
+
+    The error stands in for the HTTP response, so botocore's own retries handle it as they would a real one.
+    The returned list grows by one entry per matching request: the status sent back, or 200 once let through.
+    """
+    if not hasattr(client, "injected_faults"):
+        client.injected_faults = []
+        service = client.meta.service_model.service_name
+
+        def send(request: Any, event_name: str, **kwargs: Any) -> AWSResponse | None:
+            operation = event_name.rsplit(".", 1)[-1]
+            for fault in client.injected_faults:
+                if (response := fault.answer(service, operation, request)) is not None:
+                    return response
+            return botocore_stubber(event_name=event_name, request=request, **kwargs)
+
+        # moto answers in a before-send hook too, and every hook runs: replace it, so faults have no effect.
+        client.meta.events.unregister("before-send", botocore_stubber)
+        client.meta.events.register("before-send", send)
+    attempts: list[int] = []
+    client.injected_faults.append(_Fault(operation, table, status, code, times, attempts))
+    return attempts
+
+
 def load_event(name: str) -> dict[str, Any]:
     """A sample event from events/, the same files `sam local invoke -e` uses."""
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def s3_notification(
+    key: str, *, etag: str, sequencer: str | None = None, event_time: str | None = None
+) -> dict[str, Any]:
+    """An S3 notification of one created object, key URL-encoded as S3 writes it; None leaves a field out."""
+    event = load_event("s3-put.json")
+    record = event["Records"][0]
+    record["s3"]["object"] = {"key": quote_plus(key), "size": 1, "eTag": etag, "sequencer": sequencer}
+    record["eventTime"] = event_time
+    return event
+
+
+def sqs_event(*bodies: dict[str, Any]) -> dict[str, Any]:
+    """An SQS batch with one message per body, each with its own message id, as Lambda delivers it."""
+    template = load_event("sqs-s3-put.json")["Records"][0]
+    records = [{**template, "messageId": str(uuid.uuid4()), "body": json.dumps(body)} for body in bodies]
+    return {"Records": records}
+
+
+def redelivered(event: dict[str, Any]) -> dict[str, Any]:
+    """The same messages delivered again as new SQS messages (new ids), as a duplicate S3 notification is."""
+    return {"Records": [{**record, "messageId": str(uuid.uuid4())} for record in event["Records"]]}
 
 
 @pytest.fixture(scope="session")
@@ -126,9 +231,32 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def handler(aws: None, handler_module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The handler module with clients and settings built inside this test's moto account."""
-    monkeypatch.setattr(handler_module, "SETTINGS", Settings.from_env())
-    monkeypatch.setattr(handler_module, "CLIENTS", handler_module.make_clients())
+    settings = Settings.from_env()
+    monkeypatch.setattr(handler_module, "SETTINGS", settings)
+    monkeypatch.setattr(handler_module, "CLIENTS", handler_module.make_clients(settings))
     return handler_module
+
+
+@pytest.fixture
+def backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits botocore asks for between retries, recorded instead of slept so fault tests stay fast."""
+    waits: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=waits.append))
+    return waits
+
+
+@pytest.fixture
+def nlp_runs(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The bytes of every article the core summarises during the test, in order."""
+    runs: list[bytes] = []
+    summarise: Callable[[bytes], Any] = handler.SUMMARISER.summarise
+
+    def counted(data: bytes) -> Any:
+        runs.append(data)
+        return summarise(data)
+
+    monkeypatch.setattr(handler.SUMMARISER, "summarise", counted)
+    return runs
 
 
 @pytest.fixture
@@ -139,14 +267,19 @@ def context() -> LambdaContext:
 
 @pytest.fixture
 def stack(aws: None) -> Stack:
-    """Bucket, results table, queue with a dead-letter queue, and the S3 -> SQS notification between them."""
+    """Buckets, tables, queue with a dead-letter queue, and the S3 -> SQS notification between them."""
     s3, dynamodb, sqs = (boto3.client(name, region_name=LOCAL_REGION) for name in ("s3", "dynamodb", "sqs"))
-    s3.create_bucket(Bucket=LOCAL_NAMES.bucket)
-    dynamodb.create_table(
-        TableName=LOCAL_NAMES.table,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
+    for bucket in (LOCAL_NAMES.bucket, RESULTS_BUCKET):
+        s3.create_bucket(Bucket=bucket)
+    for table in (LOCAL_NAMES.table, IDEMPOTENCY_TABLE):
+        dynamodb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    dynamodb.update_time_to_live(
+        TableName=IDEMPOTENCY_TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
     )
     dlq_url = sqs.create_queue(QueueName=LOCAL_NAMES.dead_letter_queue)["QueueUrl"]
     dlq_arn = _queue_arn(sqs, dlq_url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from types import ModuleType
-from typing import Any
 
 import boto3
 import pytest
@@ -12,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from precis.aws.storage import list_results
 from precis.names import LOCAL_NAMES, LOCAL_REGION
-from tests.integration.conftest import SEED, LambdaContext, Stack, load_event
+from tests.integration.conftest import SEED, LambdaContext, Stack, inject_fault, load_event
 
 BUCKET, TABLE = LOCAL_NAMES.bucket, LOCAL_NAMES.table
 SAMPLE_KEY = "seeds/fr-03.txt"
@@ -71,18 +70,15 @@ def test_handler_ignores_the_sample_s3_test_event(
 
 
 def test_handler_raises_on_a_direct_event_so_lambda_retries(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: ModuleType, stack: Stack, context: LambdaContext, backoff: list[float]
 ) -> None:
     stack.upload(SAMPLE_KEY, SEED.read_bytes())
-
-    def throttle(**_: Any) -> None:
-        error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}
-        raise ClientError({"Error": error}, "PutItem")
-
-    handler.CLIENTS.dynamodb.meta.events.register("before-parameter-build.dynamodb.PutItem", throttle)
+    throttled = "ProvisionedThroughputExceededException"
+    inject_fault(handler.CLIENTS.dynamodb, "PutItem", status=400, code=throttled, table=TABLE)
 
     with pytest.raises(ClientError, match="ProvisionedThroughputExceeded"):
         handler.lambda_handler(load_event("s3-put.json"), context)
+    assert stack.items() == []
 
 
 def test_handler_reads_eventbridge_keys_as_written(

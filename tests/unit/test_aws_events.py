@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -11,10 +12,17 @@ from urllib.parse import quote, quote_plus
 import pytest
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from precis.aws.events import ObjectRef, UnsupportedEvent, is_sqs_event, object_refs, sqs_record_refs
+from precis.aws.events import (
+    SEQUENCER_WIDTH,
+    ObjectRef,
+    UnsupportedEvent,
+    is_sqs_event,
+    object_refs,
+    sqs_record_refs,
+)
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 BUCKET = "precis-articles-123456789012-us-east-1"
@@ -160,3 +168,58 @@ def test_sqs_record_refs_rejects_bodies_that_are_not_s3_or_eventbridge_events(bo
 
     with pytest.raises(UnsupportedEvent):
         sqs_record_refs(SQSRecord(record))
+
+
+sequencers = st.text(alphabet="0123456789ABCDEF", min_size=1, max_size=SEQUENCER_WIDTH)
+moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
+
+
+def _s3_comparison(a: str, b: str) -> int:
+    """-1, 0 or 1, as S3 says to compare sequencers: right-pad the shorter with zeros, then compare."""
+    width = max(len(a), len(b))
+    a, b = a.ljust(width, "0"), b.ljust(width, "0")
+    return (a > b) - (a < b)
+
+
+def _order(**fields: Any) -> str | None:
+    return ObjectRef(bucket=BUCKET, key="k", **fields).order
+
+
+@given(a=sequencers, b=sequencers)
+@example(a="0A1B", b="0A1B000")
+@example(a="0A2", b="0A1FFFFFFF")
+def test_event_order_compares_sequencers_of_any_length_as_s3_documents(a: str, b: str) -> None:
+    order_a, order_b = _order(sequencer=a), _order(sequencer=b)
+
+    assert order_a is not None and order_b is not None
+    assert (order_a > order_b) - (order_a < order_b) == _s3_comparison(a, b)
+    assert _order(sequencer=a.lower()) == order_a
+
+
+@given(earlier=moments, later=moments, offset=st.sampled_from([-5, 0, 2]))
+def test_event_order_falls_back_to_the_event_time_in_any_format(
+    earlier: datetime, later: datetime, offset: int
+) -> None:
+    zone = timezone(timedelta(hours=offset))
+    as_s3 = earlier.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    as_offset = later.astimezone(zone).isoformat()
+
+    order_earlier, order_later = _order(event_time=as_s3), _order(event_time=as_offset)
+
+    assert order_earlier is not None and order_later is not None
+    expected = earlier.replace(microsecond=earlier.microsecond // 1000 * 1000)
+    assert (order_earlier < order_later) == (expected < later)
+    assert _order(event_time=later.timestamp()) == order_later
+
+
+@given(sequencer=sequencers, moment=moments)
+def test_event_order_puts_any_sequenced_event_after_any_timed_one(sequencer: str, moment: datetime) -> None:
+    timed = _order(event_time=moment.isoformat())
+    sequenced = _order(sequencer=sequencer, event_time=moment.isoformat())
+
+    assert timed is not None and sequenced is not None and timed < sequenced
+
+
+@pytest.mark.parametrize("event_time", [None, "", "yesterday", "2025-13-45T00:00:00Z"])
+def test_event_order_is_none_without_a_sequencer_or_a_readable_time(event_time: str | None) -> None:
+    assert _order(event_time=event_time) is None

@@ -8,14 +8,24 @@ import pytest
 
 from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, Settings, SettingsError, parse_models
 
-BASE = {"PRECIS_TABLE_NAME": "precis-results", "PRECIS_MODELS": "fr=fr_core_news_sm"}
+BASE = {
+    "PRECIS_TABLE_NAME": "precis-results",
+    "PRECIS_IDEMPOTENCY_TABLE_NAME": "precis-idempotency",
+    "PRECIS_RESULTS_BUCKET": "precis-results-123456789012-us-east-1",
+    "PRECIS_MODELS": "fr=fr_core_news_sm",
+}
 
 
 def test_settings_from_env_reads_required_values_and_defaults() -> None:
     settings = Settings.from_env(BASE)
 
-    assert settings == Settings(table_name="precis-results", models={"fr": "fr_core_news_sm"})
-    assert settings.max_object_bytes == DEFAULT_MAX_OBJECT_BYTES == 5_000_000
+    assert settings == Settings(
+        table_name="precis-results",
+        idempotency_table_name="precis-idempotency",
+        results_bucket="precis-results-123456789012-us-east-1",
+        models={"fr": "fr_core_news_sm"},
+    )
+    assert settings.max_object_bytes == DEFAULT_MAX_OBJECT_BYTES == 200_000
 
 
 def test_settings_from_env_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,7 +40,10 @@ def test_settings_are_frozen() -> None:
         Settings.from_env(BASE).table_name = "other"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("missing", ["PRECIS_TABLE_NAME", "PRECIS_MODELS"])
+@pytest.mark.parametrize(
+    "missing",
+    ["PRECIS_TABLE_NAME", "PRECIS_IDEMPOTENCY_TABLE_NAME", "PRECIS_RESULTS_BUCKET", "PRECIS_MODELS"],
+)
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_settings_missing_required_variable_is_named(missing: str, value: str | None) -> None:
     env = {name: v for name, v in BASE.items() if name != missing}

@@ -1,19 +1,23 @@
-"""Storage adapters against moto: size checks before download, clear errors, items that round-trip."""
+"""Storage adapters against moto: size checks before download, ordered writes, items that always fit."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
+from precis.aws.events import SEQUENCER_WIDTH, ObjectRef
 from precis.aws.storage import (
     ObjectMissing,
     ObjectTooLarge,
-    ResultTooLarge,
     StoredObject,
     find_by_entity,
     get_result,
@@ -23,13 +27,24 @@ from precis.aws.storage import (
     result_id,
 )
 
-BUCKET, TABLE = "articles", "results"
-DOCUMENT = {
+BUCKET, TABLE, RESULTS = "articles", "results", "results-bucket"
+# DynamoDB's limit read as 400,000 bytes; moto only refuses items over 405,000.
+OVER_400_KB, UNDER_400_KB = 401_000, 399_000
+DOCUMENT: dict[str, Any] = {
     "schema_version": "1.0",
     "title": "Élections à Besançon : « ça se joue à 0,1 % »",
     "language": {"code": "fr", "confidence": 0.987654321},
     "model": None,
-    "entities": [{"type": "LOC", "text": "Besançon", "salience": 1.0, "aliases": [], "mentions": [[13, 21]]}],
+    "entities": [
+        {
+            "type": "LOC",
+            "text": "Besançon",
+            "count": 1,
+            "salience": 1.0,
+            "aliases": [],
+            "mentions": [[13, 21]],
+        }
+    ],
     "summary": [],
     "keywords": ["élections"],
     "nested": {"empty": {}, "list": [1, 2.5, None, True, "x"]},
@@ -46,6 +61,7 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
         s3 = boto3.client("s3", region_name="us-east-1")
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         s3.create_bucket(Bucket=BUCKET)
+        s3.create_bucket(Bucket=RESULTS)
         dynamodb.create_table(
             TableName=TABLE,
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -57,6 +73,24 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
 
 def _item(key: str, **fields: Any) -> dict[str, Any]:
     return {"id": result_id(BUCKET, key), "bucket": BUCKET, "key": key, "status": "done", **fields}
+
+
+def _put(clients: tuple[Any, Any], item: dict[str, Any]) -> bool:
+    s3, dynamodb = clients
+    return put_result(dynamodb, TABLE, item, s3=s3, results_bucket=RESULTS)
+
+
+def _stored_documents(s3: Any) -> list[str]:
+    return [entry["Key"] for entry in s3.list_objects_v2(Bucket=RESULTS).get("Contents", [])]
+
+
+def _document_of_size(size: int) -> dict[str, Any]:
+    """DOCUMENT with keywords added until its JSON is `size` bytes long."""
+    document = {**DOCUMENT, "keywords": []}
+    base = len(json.dumps(document, ensure_ascii=False).encode())
+    document["keywords"] = ["x" * (size - base - 2)]
+    assert len(json.dumps(document, ensure_ascii=False).encode()) == size
+    return document
 
 
 def test_read_object_returns_bytes_and_identity(clients: tuple[Any, Any]) -> None:
@@ -98,16 +132,17 @@ def test_result_id_is_distinct_per_object(a: tuple[str, str], b: tuple[str, str]
 
 
 def test_put_then_get_result_round_trips_the_document_exactly(clients: tuple[Any, Any]) -> None:
-    _, dynamodb = clients
+    s3, dynamodb = clients
     item = _item(
         "k.txt", document=DOCUMENT, size=12, processing_ms=87, entity_names=["besançon"], version_id=None
     )
 
-    put_result(dynamodb, TABLE, item)
-    stored = get_result(dynamodb, TABLE, BUCKET, "k.txt")
+    assert _put(clients, item)
+    stored = get_result(dynamodb, TABLE, BUCKET, "k.txt", s3=s3)
 
     assert stored == {key: value for key, value in item.items() if value is not None}
     assert type(stored["size"]) is int
+    assert _stored_documents(s3) == []
 
 
 def test_get_result_is_none_for_an_unprocessed_object(clients: tuple[Any, Any]) -> None:
@@ -117,7 +152,7 @@ def test_get_result_is_none_for_an_unprocessed_object(clients: tuple[Any, Any]) 
 def test_list_results_returns_plain_items_up_to_the_limit(clients: tuple[Any, Any]) -> None:
     _, dynamodb = clients
     for n in range(5):
-        put_result(dynamodb, TABLE, _item(f"{n}.txt", document=DOCUMENT))
+        _put(clients, _item(f"{n}.txt", document=DOCUMENT))
 
     assert sorted(item["key"] for item in list_results(dynamodb, TABLE)) == [f"{n}.txt" for n in range(5)]
     assert len(list(list_results(dynamodb, TABLE, limit=2))) == 2
@@ -131,24 +166,117 @@ def test_find_by_entity_matches_canonical_names_and_aliases_ignoring_case(
     clients: tuple[Any, Any], query: str
 ) -> None:
     _, dynamodb = clients
-    put_result(dynamodb, TABLE, _item("hit.txt", entity_names=["emmanuel macron"], entity_aliases=["macron"]))
-    put_result(dynamodb, TABLE, _item("miss.txt", entity_names=["paris"], entity_aliases=[]))
-    put_result(dynamodb, TABLE, _item("failed.txt", status="failed", error="empty article"))
+    _put(clients, _item("hit.txt", entity_names=["emmanuel macron"], entity_aliases=["macron"]))
+    _put(clients, _item("miss.txt", entity_names=["paris"], entity_aliases=[]))
+    _put(clients, _item("failed.txt", status="failed", error="empty article"))
 
     assert [item["key"] for item in find_by_entity(dynamodb, TABLE, query)] == ["hit.txt"]
 
 
 def test_find_by_entity_does_not_match_substrings(clients: tuple[Any, Any]) -> None:
     _, dynamodb = clients
-    put_result(dynamodb, TABLE, _item("hit.txt", entity_names=["emmanuel macron"], entity_aliases=["macron"]))
+    _put(clients, _item("hit.txt", entity_names=["emmanuel macron"], entity_aliases=["macron"]))
 
     assert list(find_by_entity(dynamodb, TABLE, "macro")) == []
 
 
-def test_put_result_reports_an_item_over_the_dynamodb_limit(clients: tuple[Any, Any]) -> None:
+def test_moto_alone_would_accept_an_item_over_400_kb(clients: tuple[Any, Any]) -> None:
     _, dynamodb = clients
-    huge = {**DOCUMENT, "keywords": ["mot"] * 150_000}
 
-    with pytest.raises(ResultTooLarge, match="400 KB"):
-        put_result(dynamodb, TABLE, _item("huge.txt", document=huge))
-    assert get_result(dynamodb, TABLE, BUCKET, "huge.txt") is None
+    dynamodb.put_item(TableName=TABLE, Item={"id": {"S": "x"}, "document": {"S": "x" * OVER_400_KB}})
+
+
+@pytest.mark.parametrize("size", [OVER_400_KB, 2_000_000])
+def test_put_result_moves_a_document_too_large_for_the_item_to_the_results_bucket(
+    clients: tuple[Any, Any], size: int
+) -> None:
+    s3, dynamodb = clients
+    document = _document_of_size(size)
+
+    assert _put(clients, _item("big.txt", document=document, entity_names=["besançon"]))
+
+    raw = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": result_id(BUCKET, "big.txt")}})["Item"]
+    assert len(json.dumps(raw, ensure_ascii=False).encode()) < 10_000
+    [key] = _stored_documents(s3)
+    assert key.startswith(f"results/{hashlib.sha256(result_id(BUCKET, 'big.txt').encode()).hexdigest()}/")
+    whole = get_result(dynamodb, TABLE, BUCKET, "big.txt", s3=s3)
+    assert whole is not None and whole["document"] == document
+    assert whole["document_location"] == f"s3://{RESULTS}/{key}"
+    trimmed = get_result(dynamodb, TABLE, BUCKET, "big.txt")
+    assert trimmed is not None and trimmed["document"]["title"] == DOCUMENT["title"]
+    assert trimmed["document"]["entities"] == [
+        {name: value for name, value in DOCUMENT["entities"][0].items() if name != "mentions"}
+    ]
+    assert trimmed["entity_names"] == ["besançon"]
+
+
+def test_put_result_keeps_a_document_that_just_fits_in_the_item(clients: tuple[Any, Any]) -> None:
+    s3, dynamodb = clients
+    document = _document_of_size(UNDER_400_KB)
+
+    assert _put(clients, _item("fits.txt", document=document))
+
+    raw = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": result_id(BUCKET, "fits.txt")}})["Item"]
+    assert json.loads(raw["document"]["S"]) == document
+    assert _stored_documents(s3) == []
+
+
+def test_put_result_deletes_documents_no_item_points_to(clients: tuple[Any, Any]) -> None:
+    s3, _ = clients
+    big = _document_of_size(OVER_400_KB)
+
+    _put(clients, _item("k.txt", document=big, event_order="2:2"))
+    first = _stored_documents(s3)
+    _put(clients, _item("k.txt", document=big, event_order="2:3"))
+    second = _stored_documents(s3)
+    refused = _put(clients, _item("k.txt", document=big, event_order="2:1"))
+    after_refusal = _stored_documents(s3)
+    _put(clients, _item("k.txt", status="failed", error="gone", event_order="2:4"))
+
+    assert len(first) == len(second) == 1 and first != second
+    assert not refused and after_refusal == second
+    assert _stored_documents(s3) == []
+
+
+def test_put_result_never_writes_into_the_articles_bucket(clients: tuple[Any, Any]) -> None:
+    s3, dynamodb = clients
+
+    with pytest.raises(ValueError, match="never be written into the bucket"):
+        put_result(dynamodb, TABLE, _item("k.txt", document=DOCUMENT), s3=s3, results_bucket=BUCKET)
+
+
+sequencers = st.text(alphabet="0123456789ABCDEF", min_size=1, max_size=SEQUENCER_WIDTH)
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=sequencers, second=sequencers)
+@example(first="0A1B00FF", second="0A1B")
+@example(first="0A2", second="0A1FFFFFFF")
+def test_put_result_keeps_the_item_of_the_later_event_whatever_the_arrival_order(
+    clients: tuple[Any, Any], first: str, second: str
+) -> None:
+    _, dynamodb = clients
+    key = f"{uuid.uuid4()}.txt"
+    width = max(len(first), len(second))
+    later = max(first, second, key=lambda sequencer: sequencer.ljust(width, "0"))
+
+    written = [
+        _put(clients, _item(key, sequencer=s, event_order=ObjectRef(BUCKET, key, sequencer=s).order))
+        for s in (first, second)
+    ]
+
+    stored = get_result(dynamodb, TABLE, BUCKET, key)
+    assert stored is not None and stored["sequencer"].ljust(width, "0") == later.ljust(width, "0")
+    assert written == [True, second.ljust(width, "0") >= first.ljust(width, "0")]
+
+
+def test_put_result_writes_unconditionally_without_an_event_order(clients: tuple[Any, Any]) -> None:
+    _, dynamodb = clients
+    _put(
+        clients, _item("k.txt", sequencer="0B", event_order=ObjectRef(BUCKET, "k.txt", sequencer="0B").order)
+    )
+
+    assert _put(clients, _item("k.txt", status="failed", error="replayed by hand"))
+
+    stored = get_result(dynamodb, TABLE, BUCKET, "k.txt")
+    assert stored is not None and stored["status"] == "failed" and "event_order" not in stored

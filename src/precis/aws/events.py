@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event, SQSEvent
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeNotificationEvent
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+# S3 sequencers are 16 to 20 hex digits today; padding to 64 leaves room and keeps string order exact.
+SEQUENCER_WIDTH = 64
 
 
 class UnsupportedEvent(ValueError):
@@ -28,6 +32,23 @@ class ObjectRef:
     version_id: str | None = None
     sequencer: str | None = None
     event_time: str | None = None
+
+    @property
+    def order(self) -> str | None:
+        """A string that sorts after the orders of older events on the same key; None when nothing orders it.
+
+        S3's sequencer when the event has one (S3 and EventBridge always send it), else the event time (moto
+        sends none), which has only millisecond resolution; a sequenced order sorts after any time-based one.
+        """
+        if self.sequencer:
+            return f"2:{normalise_sequencer(self.sequencer)}"
+        moment = _utc_time(self.event_time)
+        return f"1:{moment}" if moment else None
+
+
+def normalise_sequencer(sequencer: str) -> str:
+    """Right-pad with zeros to a fixed width, as S3 says to compare sequencers: then string order works."""
+    return sequencer.strip().upper().ljust(SEQUENCER_WIDTH, "0")
 
 
 def is_sqs_event(event: Mapping[str, Any]) -> bool:
@@ -97,3 +118,17 @@ def _eventbridge_refs(event: S3EventBridgeNotificationEvent) -> list[ObjectRef]:
             event_time=event.get("time"),
         )
     ]
+
+
+def _utc_time(value: str | float | None) -> str | None:
+    """An event time in one fixed-width UTC format, so that string order is time order; None if unreadable."""
+    try:
+        if isinstance(value, int | float):
+            moment = datetime.fromtimestamp(value, UTC)
+        else:
+            moment = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

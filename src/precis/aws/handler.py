@@ -1,7 +1,8 @@
-"""Lambda shell: turn events into objects, summarise each with the core, store one item per object."""
+"""Lambda shell: turn events into objects, summarise each object version once, store one item per object."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -12,6 +13,12 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
@@ -21,9 +28,24 @@ from precis.aws.settings import Settings
 from precis.core import PIPELINE_VERSION, ArticleError, Summariser
 
 logger = Logger()
+# botocore logs request and response bodies, article text included, at DEBUG: keep it above that level even
+# when the function's log level (and so the root logger's) is DEBUG.
+logging.getLogger("botocore").setLevel(logging.INFO)
 tracer = Tracer()
 metrics = Metrics(namespace="Precis")
 processor = BatchProcessor(event_type=EventType.SQS)
+
+
+# botocore's standard mode retries throttling and 5xx with backoff and jitter, up to this many tries in all.
+MAX_ATTEMPTS = 5
+# An article at the size limit takes about 5 s; one started with less time left might be cut off mid-way.
+MIN_REMAINING_MS = 15_000
+# One object version: duplicate notifications of it carry the same values, whatever their SQS message id.
+IDEMPOTENCY_KEY = "[bucket, key, version_id, etag, sequencer || event_time]"
+
+
+class OutOfTime(RuntimeError):
+    """Too little of the invocation is left to start on an object; the message is delivered again later."""
 
 
 class Clients(NamedTuple):
@@ -31,17 +53,33 @@ class Clients(NamedTuple):
 
     s3: Any
     dynamodb: Any
+    idempotency: DynamoDBPersistenceLayer
 
 
-def make_clients() -> Clients:
-    """Clients with standard retries; boto3 itself honours AWS_ENDPOINT_URL (moto server, LocalStack)."""
-    config = Config(retries={"mode": "standard"})
-    return Clients(s3=boto3.client("s3", config=config), dynamodb=boto3.client("dynamodb", config=config))
+def make_clients(settings: Settings) -> Clients:
+    """Clients with explicit retries and timeouts; boto3 honours AWS_ENDPOINT_URL (moto, LocalStack)."""
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}, connect_timeout=5, read_timeout=20
+    )
+    dynamodb = boto3.client("dynamodb", config=config)
+    idempotency = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
+    return Clients(s3=boto3.client("s3", config=config), dynamodb=dynamodb, idempotency=idempotency)
+
+
+def _skipped_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
+    """Called instead of processing when this object version was already done: say so, and change nothing."""
+    logger.info("Duplicate delivery skipped", extra={"previous_status": (response or {}).get("status")})
+    metrics.add_metric(name="DuplicatesSkipped", unit=MetricUnit.Count, value=1)
+    return response
 
 
 SETTINGS = Settings.from_env()
 SUMMARISER = Summariser.load(SETTINGS.models)
-CLIENTS = make_clients()
+CLIENTS = make_clients(SETTINGS)
+# The Lambda context is registered on every invocation, so an in-progress record expires with a timed-out run.
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath=IDEMPOTENCY_KEY, raise_on_no_idempotency_key=True, response_hook=_skipped_duplicate
+)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -49,32 +87,53 @@ CLIENTS = make_clients()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
     """SQS batches report failed records for redelivery; other events raise so Lambda retries them."""
+    IDEMPOTENCY.register_lambda_context(context)
     if events.is_sqs_event(event):
         return process_partial_response(
             event=event, record_handler=handle_record, processor=processor, context=context
         )
     for ref in events.object_refs(event):
-        process_object(ref)
+        process_object(ref, context)
     return {}
 
 
-def handle_record(record: SQSRecord) -> None:
+def handle_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
     """Process every object of one SQS message; an exception marks only this message as failed."""
     for ref in events.sqs_record_refs(record):
-        process_object(ref)
+        process_object(ref, lambda_context)
 
 
 @tracer.capture_method(capture_response=False)
-def process_object(ref: ObjectRef) -> None:
-    """Summarise and store one object; errors other than unreadable articles propagate to be retried."""
+def process_object(ref: ObjectRef, context: LambdaContext) -> None:
+    """Summarise and store one object version once, however many times its notification is delivered."""
     logger.set_correlation_id(ref.key)
     logger.append_keys(bucket=ref.bucket)
     try:
-        item = store(ref, summarise_object(ref))
+        _ensure_time_left(context)
+        # Wrapped per call, not at import, so that it uses whatever persistence layer CLIENTS holds now.
+        once = idempotent_function(
+            summarise_and_store,
+            data_keyword_argument="ref",
+            persistence_store=CLIENTS.idempotency,
+            config=IDEMPOTENCY,
+        )
+        once(ref=ref)
     except Exception:
         logger.exception("Object not processed; it will be retried")
         raise
-    _record(item)
+
+
+def summarise_and_store(ref: ObjectRef) -> dict[str, str]:
+    """Summarise the object and write its item; errors other than unreadable articles propagate to be retried.
+
+    Returns the little that the idempotency record keeps (never article text).
+    """
+    item = summarise_object(ref)
+    written = storage.put_result(
+        CLIENTS.dynamodb, SETTINGS.table_name, item, s3=CLIENTS.s3, results_bucket=SETTINGS.results_bucket
+    )
+    _record(item, written)
+    return {"status": item["status"] if written else "superseded"}
 
 
 def summarise_object(ref: ObjectRef) -> dict[str, Any]:
@@ -91,14 +150,11 @@ def summarise_object(ref: ObjectRef) -> dict[str, Any]:
     return item
 
 
-def store(ref: ObjectRef, item: dict[str, Any]) -> dict[str, Any]:
-    """Write the item; a result too large for the table is replaced by a `failed` item saying so."""
-    try:
-        storage.put_result(CLIENTS.dynamodb, SETTINGS.table_name, item)
-    except storage.ResultTooLarge as error:
-        item = {**failed_item(ref, str(error)), "processing_ms": item["processing_ms"]}
-        storage.put_result(CLIENTS.dynamodb, SETTINGS.table_name, item)
-    return item
+def _ensure_time_left(context: LambdaContext) -> None:
+    """Refuse to start an object a timeout could cut off; failing only it keeps the batch's other results."""
+    remaining = context.get_remaining_time_in_millis()
+    if remaining < MIN_REMAINING_MS:
+        raise OutOfTime(f"{remaining} ms of the invocation left, under the {MIN_REMAINING_MS} ms needed")
 
 
 def done_item(ref: ObjectRef, stored: storage.StoredObject, document: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +165,7 @@ def done_item(ref: ObjectRef, stored: storage.StoredObject, document: dict[str, 
         **_base_item(ref),
         "status": "done",
         "document": document,
-        "title": document["title"],
+        "title": document["title"][: storage.TITLE_CHARS],
         "language": document["language"]["code"],
         "entity_names": _names(entity["text"] for entity in entities),
         "entity_aliases": _names(alias for entity in entities for alias in entity["aliases"]),
@@ -137,6 +193,7 @@ def _base_item(ref: ObjectRef) -> dict[str, Any]:
         "size": ref.size,
         "sequencer": ref.sequencer,
         "event_time": ref.event_time,
+        "event_order": ref.order,
         "processed_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "pipeline_version": PIPELINE_VERSION,
     }
@@ -147,16 +204,18 @@ def _names(names: Iterable[str]) -> list[str]:
     return sorted({storage.normalise_name(name) for name in names if name.strip()})
 
 
-def _record(item: dict[str, Any]) -> None:
+def _record(item: dict[str, Any], written: bool) -> None:
     """Metrics and one log line per object; never the article text or the title."""
-    failed = item["status"] == "failed"
-    name = "ArticlesFailed" if failed else "ArticlesProcessed"
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="ProcessingTime", unit=MetricUnit.Milliseconds, value=item["processing_ms"])
     fields = {"status": item["status"], "processing_ms": item["processing_ms"]}
-    if failed:
+    metrics.add_metric(name="ProcessingTime", unit=MetricUnit.Milliseconds, value=item["processing_ms"])
+    if not written:
+        metrics.add_metric(name="ArticlesSuperseded", unit=MetricUnit.Count, value=1)
+        logger.info("Result not stored: a newer upload of this key is already stored", extra=fields)
+    elif item["status"] == "failed":
+        metrics.add_metric(name="ArticlesFailed", unit=MetricUnit.Count, value=1)
         logger.warning("Article not summarised", extra={**fields, "reason": item["error"]})
     else:
+        metrics.add_metric(name="ArticlesProcessed", unit=MetricUnit.Count, value=1)
         logger.info(
             "Article summarised",
             extra={**fields, "language": item["language"], "entities": len(item["entity_names"])},

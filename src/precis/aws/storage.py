@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +15,11 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+# DynamoDB's item limit is 400 KB counting attribute names; 400,000 bytes is the stricter reading of "KB".
+MAX_ITEM_BYTES = 400_000
+# A trimmed document keeps at most this much of each part, so an item holding one always fits.
+TITLE_CHARS, TEXT_CHARS, SENTENCE_CHARS = 1_000, 200, 2_000
+TOP_ENTITIES, TOP_ALIASES, TOP_KEYWORDS, TOP_SENTENCES = 20, 5, 20, 5
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
@@ -27,10 +34,6 @@ class ObjectTooLarge(UnreadableObject):
 
 class ObjectMissing(UnreadableObject):
     """The object was deleted (or never existed) by the time its notification was processed."""
-
-
-class ResultTooLarge(ValueError):
-    """DynamoDB refused the item for its size (400 KB); the same result would be refused on every retry."""
 
 
 @dataclass(frozen=True)
@@ -69,24 +72,74 @@ def normalise_name(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-def put_result(dynamodb: Any, table: str, item: dict[str, Any]) -> None:
-    """Write (or replace) an object's item; `document` goes in as a JSON string so it round-trips exactly."""
-    if item.get("document") is not None:
-        item = {**item, "document": json.dumps(item["document"], ensure_ascii=False)}
+def put_result(dynamodb: Any, table: str, item: dict[str, Any], *, s3: Any, results_bucket: str) -> bool:
+    """Write an object's item unless a newer event's item is stored; False when this one was out of date.
+
+    A document too large for the item goes whole to `results_bucket`; the item then holds a trimmed view and
+    `document_location`. Every such write gets its own S3 key, so an out-of-date write never overwrites a
+    newer document; whichever document no item points to afterwards is deleted.
+    """
+    if results_bucket == item["bucket"]:
+        raise ValueError("results must never be written into the bucket whose uploads trigger the function")
+    stored = {**item, "document": _json(item["document"])} if item.get("document") is not None else item
+    attributes, location = _serialise(stored), None
+    if _item_size(attributes) > MAX_ITEM_BYTES:
+        location = _put_document(s3, results_bucket, item)
+        trimmed = _json(trimmed_document(item["document"]))
+        attributes = _serialise({**stored, "document": trimmed, "document_location": location})
     try:
-        dynamodb.put_item(TableName=table, Item=_serialise(item))
+        response = dynamodb.put_item(
+            TableName=table, Item=attributes, ReturnValues="ALL_OLD", **_unless_newer(item)
+        )
     except ClientError as error:
-        if "Item size has exceeded" in error.response.get("Error", {}).get("Message", ""):
-            raise ResultTooLarge("the result is over DynamoDB's 400 KB item limit") from None
-        raise
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        _delete_document(s3, location)
+        return False
+    _delete_document(s3, response.get("Attributes", {}).get("document_location", {}).get("S"))
+    return True
 
 
-def get_result(dynamodb: Any, table: str, bucket: str, key: str) -> dict[str, Any] | None:
-    """The item of one object as plain Python, or None when it was never processed."""
+def trimmed_document(document: dict[str, Any]) -> dict[str, Any]:
+    """What listings and searches show of a document (title, language, top entities, summary), bounded."""
+    small = ("schema_version", "language", "model", "entities_status", "stats", "encoding", "source_format")
+    return {
+        **{name: document[name] for name in small if name in document},
+        "title": document["title"][:TITLE_CHARS],
+        "entities": [
+            {
+                "type": entity["type"],
+                "text": entity["text"][:TEXT_CHARS],
+                "count": entity["count"],
+                "salience": entity["salience"],
+                "aliases": [alias[:TEXT_CHARS] for alias in entity["aliases"][:TOP_ALIASES]],
+            }
+            for entity in document["entities"][:TOP_ENTITIES]
+        ],
+        "summary": [
+            {**sentence, "text": sentence["text"][:SENTENCE_CHARS]}
+            for sentence in document["summary"][:TOP_SENTENCES]
+        ],
+        "keywords": [keyword[:TEXT_CHARS] for keyword in document["keywords"][:TOP_KEYWORDS]],
+    }
+
+
+def get_result(dynamodb: Any, table: str, bucket: str, key: str, *, s3: Any = None) -> dict[str, Any] | None:
+    """The item of one object as plain Python, or None when it was never processed.
+
+    With `s3`, a document kept in the results bucket is read back whole; without it the item has the trimmed
+    view, and `document_location` says where the whole document is.
+    """
     response = dynamodb.get_item(
         TableName=table, Key={"id": {"S": result_id(bucket, key)}}, ConsistentRead=True
     )
-    return _plain(response["Item"]) if "Item" in response else None
+    if "Item" not in response:
+        return None
+    item = _plain(response["Item"])
+    if s3 is not None and item.get("document_location"):
+        results_bucket, _, results_key = item["document_location"].removeprefix("s3://").partition("/")
+        item["document"] = json.loads(s3.get_object(Bucket=results_bucket, Key=results_key)["Body"].read())
+    return item
 
 
 def list_results(dynamodb: Any, table: str, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
@@ -117,6 +170,61 @@ def _call(method: Any, bucket: str, key: str, **params: Any) -> Any:
             reason = f"object s3://{bucket}/{key} no longer exists (deleted before it was processed)"
             raise ObjectMissing(reason) from None
         raise
+
+
+def _unless_newer(item: dict[str, Any]) -> dict[str, Any]:
+    """The condition that stops an older event from overwriting a newer one's item (none without an order).
+
+    Equal orders are the same event delivered again, or event times too close to tell apart: rewriting the
+    item then is harmless, and it lets a replayed event refresh a result.
+    """
+    if item.get("event_order") is None:
+        return {}
+    return {
+        "ConditionExpression": "attribute_not_exists(event_order) OR event_order <= :order",
+        "ExpressionAttributeValues": {":order": {"S": item["event_order"]}},
+    }
+
+
+def _put_document(s3: Any, bucket: str, item: dict[str, Any]) -> str:
+    """Store a whole document under a key of its own in the results bucket; return its s3:// location."""
+    key = f"results/{hashlib.sha256(item['id'].encode()).hexdigest()}/{uuid.uuid4().hex}.json"
+    body = json.dumps(item["document"], ensure_ascii=False).encode()
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    return f"s3://{bucket}/{key}"
+
+
+def _delete_document(s3: Any, location: str | None) -> None:
+    """Delete a results-bucket document that no item points to any more."""
+    if location:
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        s3.delete_object(Bucket=bucket, Key=key)
+
+
+def _json(document: dict[str, Any]) -> str:
+    """Documents are stored as JSON strings so they round-trip exactly (DynamoDB numbers are decimals)."""
+    return json.dumps(document, ensure_ascii=False)
+
+
+def _item_size(attributes: dict[str, Any]) -> int:
+    """An upper bound of DynamoDB's size of an item: UTF-8 names and strings, numbers by their digits."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in attributes.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    """The size of one attribute value as DynamoDB counts it (lists and maps: 3 bytes plus 1 per element)."""
+    [(kind, inner)] = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind in ("N", "B"):
+        return len(inner) + 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(v.encode() if isinstance(v, str) else v) + 1 for v in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in inner.items())
+    return 1
 
 
 def _scan(dynamodb: Any, request: dict[str, Any], limit: int | None) -> Iterator[dict[str, Any]]:
