@@ -15,8 +15,19 @@ from precis.names import SUPPORTED_SUFFIXES, ResourceNames
 ROOT = Path(__file__).resolve().parent.parent.parent
 NAMES = ResourceNames.for_stack("${AWS::StackName}", "${AWS::AccountId}", "${AWS::Region}")
 BUCKET_ARN = f"arn:${{AWS::Partition}}:s3:::{NAMES.bucket}"
+ROLE = "SummariseFunctionRole"
 READ_ACTIONS = {"s3:GetObject", "s3:GetObjectVersion"}
 TABLE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"}
+QUEUE_ACTIONS = {
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+}
+LOG_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+# These two have no resource type in IAM (Service Authorization Reference, AWS X-Ray): only "*" can name them.
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
 class CloudFormationLoader(yaml.SafeLoader):
@@ -95,16 +106,62 @@ def strings(node: Any) -> Iterator[str]:
             yield from strings(item)
 
 
+def keys(node: Any) -> Iterator[str]:
+    """Every mapping key anywhere under node."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from keys(item)
+
+
+def references(node: Any) -> set[str]:
+    """Logical ids and parameters that node names through Ref, Fn::GetAtt or ${...} in Fn::Sub."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref":
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0])
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                found.update(name for name in SUB_VARIABLE.findall(text))
+            found |= references(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= references(item)
+    return found
+
+
+def dependencies(resources: dict[str, Any], logical_id: str) -> set[str]:
+    """Resources CloudFormation must create before logical_id: references and DependsOn, transitively."""
+    pending, seen = [logical_id], set()
+    while pending:
+        resource = resources[pending.pop()]
+        direct = references(resource) | set(as_list(resource.get("DependsOn", [])))
+        for name in direct & set(resources) - seen:
+            seen.add(name)
+            pending.append(name)
+    return seen
+
+
 def as_list(value: Any) -> list[Any]:
     """IAM accepts one value or a list for Action and Resource."""
     return value if isinstance(value, list) else [value]
 
 
 def function_statements(resources: dict[str, Any]) -> list[dict[str, Any]]:
-    """The function's own statements; policy templates and managed names would hide their actions."""
-    policies = function(resources)["Policies"]
-    assert all(isinstance(policy, dict) and set(policy) == {"Statement"} for policy in policies)
-    return list(statements(policies))
+    """The statements of the function's role: its inline policies, the only permissions it has."""
+    assert function(resources)["Role"] == {"Fn::GetAtt": [ROLE, "Arn"]}
+    return list(statements(props(resources, ROLE)["Policies"]))
+
+
+def grant(statement: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+    """A statement's actions and resource, comparable whatever their order or intrinsic function."""
+    return tuple(sorted(as_list(statement["Action"]))), repr(statement["Resource"])
 
 
 def test_template_physical_names_are_those_of_resource_names(resources: dict[str, Any]) -> None:
@@ -161,12 +218,60 @@ def test_template_poison_messages_reach_the_dead_letter_queue(resources: dict[st
     assert props(resources, "DeadLetterQueue")["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
-def test_template_allows_nothing_on_every_resource_or_with_wildcards(template: dict[str, Any]) -> None:
+def test_template_only_the_xray_statement_allows_every_resource(template: dict[str, Any]) -> None:
     allowed = [s for s in statements(template["Resources"]) if s["Effect"] == "Allow"]
     assert allowed
     for statement in allowed:
-        assert "*" not in as_list(statement["Resource"]), statement
+        assert not {"NotAction", "NotResource"} & set(statement), statement
         assert not any("*" in action for action in as_list(statement["Action"])), statement
+    unscoped = [s for s in allowed if "*" in as_list(s.get("Resource", []))]
+    assert unscoped == [s for s in function_statements(template["Resources"]) if s["Resource"] == "*"]
+    (xray,) = unscoped
+    assert set(as_list(xray["Action"])) == XRAY_ACTIONS
+    assert "Condition" not in xray
+
+
+def test_template_function_has_its_own_role_and_no_managed_policies(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    assert resources[ROLE]["Type"] == "AWS::IAM::Role"
+    # Without Role, SAM generates one with AWSLambdaBasicExecutionRole and friends; Policies would add to it.
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert "Role" in resource["Properties"], logical_id
+        if resource["Type"] != "AWS::IAM::Role":
+            assert "Policies" not in set(keys(resource)), logical_id
+    assert not {"Role", "Policies"} & set(keys(template.get("Globals", {})))
+    assert "ManagedPolicyArns" not in set(keys(template))
+    assert not [text for text in strings(template) if ":iam::aws:policy/" in text]
+    assert not [r for r in resources.values() if r["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")]
+
+
+def test_template_role_is_assumed_by_lambda_only(resources: dict[str, Any]) -> None:
+    assert props(resources, ROLE)["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+
+
+def test_template_role_grants_exactly_what_the_function_uses(resources: dict[str, Any]) -> None:
+    log_group = function(resources)["LoggingConfig"]["LogGroup"]["Ref"]
+    expected = [
+        (QUEUE_ACTIONS, sqs_event(resources)["Queue"]),
+        (LOG_ACTIONS, {"Fn::GetAtt": [log_group, "Arn"]}),
+        (READ_ACTIONS, {"Fn::Sub": f"{BUCKET_ARN}/*"}),
+        (TABLE_ACTIONS, {"Fn::GetAtt": ["ResultsTable", "Arn"]}),
+        (XRAY_ACTIONS, "*"),
+    ]
+    granted = function_statements(resources)
+    assert all(set(s) == {"Sid", "Effect", "Action", "Resource"} and s["Effect"] == "Allow" for s in granted)
+    wanted = [grant({"Action": list(actions), "Resource": resource}) for actions, resource in expected]
+    assert sorted(map(grant, granted)) == sorted(wanted)
+
+
+def test_template_role_does_not_wait_for_the_bucket(resources: dict[str, Any]) -> None:
+    # The bucket's ARN is known from its name: waiting for the bucket would only invite a dependency cycle.
+    assert "ArticlesBucket" not in dependencies(resources, ROLE)
+    assert ROLE in dependencies(resources, "SummariseFunction")
+    assert ROLE not in dependencies(resources, ROLE)
 
 
 def test_template_function_only_reads_the_articles_bucket(resources: dict[str, Any]) -> None:
@@ -250,8 +355,10 @@ def test_template_function_is_traced_and_snapstarted(resources: dict[str, Any]) 
 def test_template_reserved_concurrency_can_be_left_unreserved(template: dict[str, Any]) -> None:
     parameter = template["Parameters"]["ReservedConcurrency"]
     assert parameter["Default"] == "-1"
-    assert re.fullmatch(parameter["AllowedPattern"], "-1")
-    assert not any(re.fullmatch(parameter["AllowedPattern"], value) for value in ("0", "1", "-2"))
+    # ScalingConfig.MaximumConcurrency takes the same value, and accepts 2 to 1,000.
+    assert all(re.fullmatch(parameter["AllowedPattern"], value) for value in ("-1", "2", "10", "999", "1000"))
+    refused = ("0", "1", "-2", "02", "1001", "5000")
+    assert not any(re.fullmatch(parameter["AllowedPattern"], value) for value in refused)
     assert template["Conditions"]["HasReservedConcurrency"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, "-1"]}]
     }
