@@ -18,6 +18,8 @@ class ResourceNames:
     table: str
     queue: str
     dead_letter_queue: str
+    idempotency_table: str
+    results_bucket: str
 
     @classmethod
     def for_stack(cls, stack: str, account_id: str, region: str) -> ResourceNames:
@@ -27,6 +29,8 @@ class ResourceNames:
             table=f"{stack}-results",
             queue=f"{stack}-articles",
             dead_letter_queue=f"{stack}-articles-dlq",
+            idempotency_table=f"{stack}-idempotency",
+            results_bucket=f"{stack}-results-{account_id}-{region}",
         )
 
 

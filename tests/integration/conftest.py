@@ -29,9 +29,9 @@ EVENTS = REPO_ROOT / "events"
 SEED = REPO_ROOT / "seeds" / "fr-03.txt"
 SHORT_SEED = REPO_ROOT / "seeds" / "fr-02.txt"
 SCHEMA_PATH = REPO_ROOT / "src" / "precis" / "schema" / "document.schema.json"
-# Until precis.names has them: the idempotency table and the bucket for results too large for an item.
-IDEMPOTENCY_TABLE = f"{LOCAL_NAMES.table.removesuffix('-results')}-idempotency"
-RESULTS_BUCKET = f"precis-results-{LOCAL_ACCOUNT_ID}-{LOCAL_REGION}"
+# The idempotency table and the bucket for results too large for an item, as the tests below import them.
+IDEMPOTENCY_TABLE = LOCAL_NAMES.idempotency_table
+RESULTS_BUCKET = LOCAL_NAMES.results_bucket
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
