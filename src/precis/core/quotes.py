@@ -85,6 +85,7 @@ def _speaker_before(
     """`selon X, « ... »`, or a person before a colon (`Macron : « ... »`): the last name before it."""
     before_start = max(block[0], start - _WINDOW)
     before = text[before_start:start]
+    kinds: tuple[str, ...]
     if _SPEECH_VERB.search(before):
         kinds = SPEAKER_TYPES
     elif before.rstrip().endswith(":"):

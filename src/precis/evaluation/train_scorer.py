@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rouge_score.rouge_scorer import RougeScorer
@@ -36,7 +37,7 @@ FEATURE_GROUPS = {
     "centrality": ("centrality",),
     "quotes, digits, questions": ("has_quote", "starts_with_quote", "has_digit", "question"),
 }
-SELECTIONS = {
+SELECTIONS: dict[str, dict[str, Any]] = {
     "3 sentences, 80 words": {"word_budget": 80, "relative_score": 0.0},
     "3 sentences, 50 words": {"word_budget": 50, "relative_score": 0.0},
     "3 sentences, 50 words, >= 0.7 x best (shipped)": {},
@@ -100,7 +101,7 @@ def _rouge(
     analyses: list[Analysis],
     articles: list[Article],
     references: list[str],
-    settings: dict[str, float],
+    settings: dict[str, Any],
 ) -> SummaryScores:
     """ROUGE of the summaries one scorer and one selection rule give."""
     summaries = []
