@@ -1,0 +1,164 @@
+"""Human-readable renderings of documents and items; JSON output stays the stored document, untouched."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+ENTITY_TYPE_ORDER = ("PER", "LOC", "ORG")
+WIDTH = 100
+TITLE_WIDTH = 60
+
+
+def to_json(value: Any, *, indent: int | None = 2) -> str:
+    """JSON as the table stores it: UTF-8 text kept readable (no \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+def one_line(text: str) -> str:
+    """Collapse the article's line breaks and runs of spaces for display."""
+    return " ".join(text.split())
+
+
+def shorten(text: str, width: int) -> str:
+    """Fit a cell in a table column."""
+    return textwrap.shorten(one_line(text), width=width, placeholder="…") if text else ""
+
+
+def pack(entries: Sequence[str], first: str, indent: int, width: int = WIDTH) -> list[str]:
+    """Comma-separated entries over lines, never breaking inside one entry (`Mark Rutte (4)`)."""
+    lines = [first]
+    for number, entry in enumerate(entries):
+        separator = ", " if number else ""
+        if number and len(lines[-1]) + len(separator) + len(entry) > width:
+            lines[-1] += ","
+            lines.append(" " * indent + entry)
+        else:
+            lines[-1] += separator + entry
+    return lines
+
+
+def entities_by_type(entities: Iterable[Mapping[str, Any]], top: int) -> dict[str, list[Mapping[str, Any]]]:
+    """The most salient entities of each type, PER/LOC/ORG first, then any other type alphabetically."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for entity in sorted(entities, key=lambda entity: -float(entity.get("salience", 0))):
+        groups.setdefault(str(entity["type"]), []).append(entity)
+    order = [*ENTITY_TYPE_ORDER, *sorted(set(groups) - set(ENTITY_TYPE_ORDER))]
+    return {kind: groups[kind][:top] for kind in order if kind in groups}
+
+
+def describe_language(document: Mapping[str, Any]) -> str:
+    """`fr (0.98) · fr_core_news_sm 3.8.0 · 924 words, 4 min read`."""
+    language = document.get("language") or {}
+    parts = [f"{language.get('code', '?')} ({float(language.get('confidence', 0)):.2f})"]
+    model = document.get("model")
+    if model:
+        parts.append(f"{model['name']} {model['version']}")
+    stats = document.get("stats")
+    if stats:
+        minutes = max(1, round(stats["reading_time_seconds"] / 60))
+        parts.append(f"{stats['words']} words, {minutes} min read")
+    return " · ".join(parts)
+
+
+def quote_lines(document: Mapping[str, Any], top: int) -> list[str]:
+    """The first attributed quotations, `« text » (speaker)`."""
+    lines = []
+    for quote in (document.get("quotes") or [])[:top]:
+        speaker = f" ({quote['speaker']})" if quote.get("speaker") else ""
+        lines.extend(
+            textwrap.wrap(
+                f"« {one_line(quote['text'])} »{speaker}",
+                WIDTH,
+                initial_indent="    ",
+                subsequent_indent="      ",
+            )
+        )
+    return ["  quotes:", *lines] if lines else []
+
+
+def document_lines(document: Mapping[str, Any], *, top: int = 5) -> list[str]:
+    """Title, language, top entities by type and the summary sentences of one document."""
+    lines = [one_line(document.get("title") or "(no title)"), f"  {describe_language(document)}"]
+    status = document.get("entities_status", "ok")
+    if status != "ok":
+        lines.append(f"  entities: {status}")
+    for kind, entities in entities_by_type(document.get("entities", []), top).items():
+        names = [f"{entity['text']} ({entity['count']})" for entity in entities]
+        lines.extend(pack(names, f"  {kind:<5}", indent=7))
+    moments = [moment["text"] for moment in document.get("when") or []]
+    if moments:
+        lines.extend(pack(moments, "  when ", indent=7))
+    lines.append("  summary:")
+    for number, sentence in enumerate(document.get("summary", []), start=1):
+        prefix = f"    {number}. "
+        lines.extend(
+            textwrap.wrap(one_line(sentence["text"]), WIDTH, initial_indent=prefix, subsequent_indent=" " * 7)
+        )
+    lines.extend(quote_lines(document, top=3))
+    keywords = document.get("keywords")
+    if keywords:
+        lines.extend(pack(keywords, "  keywords: ", indent=12))
+    return lines
+
+
+def document_report(document: Mapping[str, Any], *, source: str | None = None, top: int = 5) -> str:
+    """The text report of a document, headed by where it came from."""
+    header = [f"== {source}"] if source else []
+    return "\n".join([*header, *document_lines(document, top=top)])
+
+
+def item_report(item: Mapping[str, Any], *, top: int = 5) -> str:
+    """An item as text: its document when done, its error when it failed."""
+    source = f"{item.get('key', item.get('id', '?'))} [{item.get('status', '?')}]"
+    if item.get("status") == "done" and item.get("document"):
+        return document_report(item["document"], source=source, top=top)
+    return f"== {source}\n  error: {item.get('error') or 'no document stored'}"
+
+
+def item_row(item: Mapping[str, Any]) -> dict[str, str]:
+    """The columns `precis query list/entity` shows for one item."""
+    return {
+        "key": str(item.get("key", "")),
+        "status": str(item.get("status", "")),
+        "lang": str(item.get("language") or ""),
+        "entities": str(len(item.get("entity_names") or [])),
+        "title": shorten(str(item.get("title") or item.get("error") or ""), TITLE_WIDTH),
+        "processed": str(item.get("processed_at") or ""),
+    }
+
+
+def table(rows: Sequence[Mapping[str, str]]) -> str:
+    """Left-aligned columns named by the first row's keys."""
+    if not rows:
+        return "(no items)"
+    columns = list(rows[0])
+    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in columns}
+    lines = [[column.upper() for column in columns], *([row[column] for column in columns] for row in rows)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[column]) for cell, column in zip(line, columns, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def describe_queue(counts: Mapping[str, int]) -> str:
+    """Queue depth as SQS reports it."""
+    return f"{counts['visible']} visible, {counts['in_flight']} in flight"
+
+
+def status_report(status: Mapping[str, Any]) -> str:
+    """`precis status` without --json."""
+    names = status["names"]
+    items = status["items"]
+    item_counts = ", ".join(f"{count} {name}" for name, count in items.items()) or "none"
+    return "\n".join(
+        [
+            f"endpoint  {status['endpoint_url'] or 'AWS'} ({status['region']})",
+            f"bucket    {names['bucket']}: {status['objects']} objects",
+            f"queue     {names['queue']}: {describe_queue(status['queue'])}",
+            f"dlq       {names['dead_letter_queue']}: {describe_queue(status['dead_letter_queue'])}",
+            f"table     {names['table']}: {sum(items.values())} items ({item_counts})",
+        ]
+    )

@@ -1,0 +1,100 @@
+"""The resources template.yaml declares, created in moto so the local stack behaves like the deployed one."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from precis.local.target import Target
+from precis.names import SUPPORTED_SUFFIXES
+
+IDEMPOTENCY_EXPIRY_ATTRIBUTE = "expiration"  # what Powertools idempotency writes and template.yaml expires
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class QueueAddresses:
+    """What the workers and `status` need to reach the queues."""
+
+    queue_url: str
+    queue_arn: str
+    dead_letter_queue_url: str
+
+
+def create_resources(target: Target, *, visibility_timeout: int, max_receive_count: int) -> QueueAddresses:
+    """Queues first (the bucket notification needs the queue), then buckets, then tables."""
+    sqs = target.client("sqs")
+    dead_letter_queue_url = sqs.create_queue(
+        QueueName=target.names.dead_letter_queue,
+        Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)},
+    )["QueueUrl"]
+    redrive_policy = {
+        "deadLetterTargetArn": queue_arn(sqs, dead_letter_queue_url),
+        "maxReceiveCount": max_receive_count,
+    }
+    queue_url = sqs.create_queue(
+        QueueName=target.names.queue,
+        Attributes={
+            "VisibilityTimeout": str(visibility_timeout),
+            "RedrivePolicy": json.dumps(redrive_policy),
+        },
+    )["QueueUrl"]
+    addresses = QueueAddresses(queue_url, queue_arn(sqs, queue_url), dead_letter_queue_url)
+    s3, dynamodb = target.client("s3"), target.client("dynamodb")
+    create_bucket(s3, target.names.bucket, addresses.queue_arn)
+    create_results_bucket(s3, target.names.results_bucket)
+    create_table(dynamodb, target.names.table)
+    create_table(dynamodb, target.names.idempotency_table)
+    dynamodb.update_time_to_live(
+        TableName=target.names.idempotency_table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": IDEMPOTENCY_EXPIRY_ATTRIBUTE},
+    )
+    return addresses
+
+
+def queue_arn(sqs: Any, queue_url: str) -> str:
+    """The ARN that redrive policies, notifications and SQS event records name a queue by."""
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
+    return str(attributes["QueueArn"])
+
+
+def notification_configuration(queue_arn: str) -> dict[str, Any]:
+    """One ObjectCreated rule per supported suffix, as in template.yaml (S3 filters take a single suffix)."""
+    return {
+        "QueueConfigurations": [
+            {
+                "Id": f"articles-{suffix.lstrip('.')}",
+                "QueueArn": queue_arn,
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
+            }
+            for suffix in SUPPORTED_SUFFIXES
+        ]
+    }
+
+
+def create_bucket(s3: Any, bucket: str, queue_arn: str) -> None:
+    """The articles bucket, versioned like the deployed one, notifying the queue of new articles."""
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration=notification_configuration(queue_arn)
+    )
+
+
+def create_results_bucket(s3: Any, bucket: str) -> None:
+    """Documents too large for an item; versioned, and notifying nothing (no loop back into the function)."""
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def create_table(dynamodb: Any, table: str) -> None:
+    """A table keyed by `id` (S): the results table (an item per object) and the idempotency table."""
+    dynamodb.create_table(
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )

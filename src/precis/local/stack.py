@@ -1,0 +1,215 @@
+"""The embedded stack: moto on 127.0.0.1 with template.yaml's resources, and workers calling the handler."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import socket
+import time
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Event
+from types import TracebackType
+
+from moto.server import ThreadedMotoServer
+
+from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES
+from precis.local.errors import UnavailableError
+from precis.local.resources import QueueAddresses, create_resources
+from precis.local.target import DEFAULT_PORT, FAKE_CREDENTIALS, Target, local_target
+from precis.local.worker import DEFAULT_HANDLER, WorkerConfig, run_worker
+from precis.names import LOCAL_REGION
+
+DEFAULT_MODELS = "fr=fr_core_news_sm"
+HOST = "127.0.0.1"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """How to run the stack; the defaults mirror template.yaml, tests shrink the timeouts."""
+
+    port: int = DEFAULT_PORT
+    workers: int = 2
+    models: str = DEFAULT_MODELS
+    handler: str = DEFAULT_HANDLER
+    visibility_timeout: int = 360
+    max_receive_count: int = 5
+    function_timeout: int = 60
+    memory_mb: int = 2048
+    max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
+    log_level: str = "INFO"
+    wait_seconds: int = 1
+    environment: Mapping[str, str] = field(default_factory=dict)
+
+
+def function_environment(options: StackOptions, target: Target) -> dict[str, str]:
+    """The function's environment as template.yaml sets it, pointed at the local endpoint."""
+    environment = {
+        "PRECIS_TABLE_NAME": target.names.table,
+        "PRECIS_IDEMPOTENCY_TABLE_NAME": target.names.idempotency_table,
+        "PRECIS_RESULTS_BUCKET": target.names.results_bucket,
+        "PRECIS_MODELS": options.models,
+        "PRECIS_MAX_OBJECT_BYTES": str(options.max_object_bytes),
+        "AWS_ENDPOINT_URL": str(target.endpoint_url),
+        "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "AWS_REGION": LOCAL_REGION,
+        "POWERTOOLS_SERVICE_NAME": "precis",
+        "POWERTOOLS_METRICS_NAMESPACE": "Precis",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_LOG_LEVEL": options.log_level,
+    }
+    return {**environment, **options.environment}
+
+
+def ensure_port_free(port: int) -> None:
+    """Fail clearly up front: moto's server thread would die on a busy port and leave `start()` waiting."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            raise UnavailableError(
+                f"port {port} on {HOST} is busy ({error.strerror}); is `precis serve` already running? "
+                "Use --port to pick another"
+            ) from None
+
+
+def quiet_request_log() -> None:
+    """werkzeug logs every request at INFO unless someone configured it; the stack's clients are noisy."""
+    werkzeug = logging.getLogger("werkzeug")
+    if werkzeug.level == logging.NOTSET:
+        werkzeug.setLevel(logging.WARNING)
+
+
+def reset_moto(endpoint_url: str) -> None:
+    """moto keeps state per process, so a second stack in the same process must start from nothing."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener.open(urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST"), timeout=10).close()
+
+
+class EmbeddedStack:
+    """Server thread plus worker processes; use it as a context manager so every exit path stops both."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self._server: ThreadedMotoServer | None = None
+        self._context = multiprocessing.get_context("spawn")
+        self._stop: Event = self._context.Event()
+        self._ready: list[Event] = []
+        self._processes: list[SpawnProcess] = []
+        self.target: Target | None = None
+
+    def __enter__(self) -> EmbeddedStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where clients reach the stack (known once started; the port may have been chosen by the OS)."""
+        return str(self.started_target().endpoint_url)
+
+    def started_target(self) -> Target:
+        """The running stack as a CLI target, so `status`, `ingest` and the tests share one code path."""
+        if self.target is None:
+            raise RuntimeError("the stack is not started")
+        return self.target
+
+    def start(self) -> None:
+        """Server, resources, then workers; anything half-started is stopped again on failure."""
+        ensure_port_free(self.options.port)
+        quiet_request_log()
+        self._server = ThreadedMotoServer(ip_address=HOST, port=self.options.port, verbose=False)
+        self._server.start()
+        try:
+            host, port = self._server.get_host_and_port()
+            endpoint_url = f"http://{host}:{port}"
+            reset_moto(endpoint_url)
+            self.target = local_target(endpoint_url)
+            queues = create_resources(
+                self.target,
+                visibility_timeout=self.options.visibility_timeout,
+                max_receive_count=self.options.max_receive_count,
+            )
+            self._start_workers(queues)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_workers(self, queues: QueueAddresses) -> None:
+        """Spawned, not forked: each worker imports the handler in a clean interpreter with its own env."""
+        config = WorkerConfig(
+            queue_url=queues.queue_url,
+            queue_arn=queues.queue_arn,
+            region=LOCAL_REGION,
+            environment=function_environment(self.options, self.started_target()),
+            handler=self.options.handler,
+            wait_seconds=self.options.wait_seconds,
+            function_timeout=self.options.function_timeout,
+            memory_mb=self.options.memory_mb,
+            log_level=self.options.log_level,
+        )
+        for index in range(self.options.workers):
+            ready = self._context.Event()
+            process = self._context.Process(
+                target=run_worker,
+                args=(config, index, ready, self._stop),
+                name=f"precis-worker-{index}",
+                daemon=True,
+            )
+            process.start()
+            self._ready.append(ready)
+            self._processes.append(process)
+
+    def dead_workers(self) -> list[str]:
+        """Workers that exited while they should be polling (e.g. the model is not installed)."""
+        return [
+            f"{process.name} (exit code {process.exitcode})"
+            for process in self._processes
+            if process.exitcode is not None
+        ]
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until every worker has imported the handler, so callers time processing, not model loads."""
+        deadline = time.monotonic() + timeout
+        while not all(ready.is_set() for ready in self._ready):
+            dead = self.dead_workers()
+            if dead:
+                raise UnavailableError(f"worker exited during start-up: {', '.join(dead)}; see the log above")
+            if time.monotonic() > deadline:
+                raise UnavailableError(f"workers not ready after {timeout:.0f} s")
+            time.sleep(0.1)
+
+    def stop(self) -> list[int | None]:
+        """Workers finish their batch (or are terminated while still loading), then the server stops.
+
+        Returns the workers' exit codes, so a caller can tell a clean stop (all 0) from a crash.
+        """
+        self._stop.set()
+        grace = self.options.wait_seconds + self.options.function_timeout + 5
+        for process, ready in zip(self._processes, self._ready, strict=True):
+            if not ready.is_set():
+                process.terminate()
+            process.join(grace)
+            if process.is_alive():
+                logger.warning("%s did not stop in %d s; terminating it", process.name, grace)
+                process.terminate()
+                process.join(5)
+        exit_codes = [process.exitcode for process in self._processes]
+        self._processes.clear()
+        self._ready.clear()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        return exit_codes

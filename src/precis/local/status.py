@@ -1,0 +1,63 @@
+"""What `precis status` reports: where the stack is, and how many objects, messages and items it holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+from typing import Any
+
+from precis.local.target import Target
+
+UNKNOWN_STATUS = "unknown"
+
+
+def count_objects(s3: Any, bucket: str) -> int:
+    """All objects, over every page of the listing."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return sum(page.get("KeyCount", 0) for page in pages)
+
+
+def queue_counts(sqs: Any, queue_url: str) -> dict[str, int]:
+    """Approximate counts, as SQS reports them: visible (waiting) and in flight (received, not deleted)."""
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return {
+        "visible": int(attributes["ApproximateNumberOfMessages"]),
+        "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+    }
+
+
+def items_by_status(dynamodb: Any, table: str) -> dict[str, int]:
+    """Item counts per `status`, reading only that attribute."""
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=table, ProjectionExpression="#status", ExpressionAttributeNames={"#status": "status"}
+    )
+    counts: Counter[str] = Counter()
+    for page in pages:
+        counts.update(item.get("status", {}).get("S", UNKNOWN_STATUS) for item in page["Items"])
+    return dict(sorted(counts.items()))
+
+
+def queues_status(target: Target) -> dict[str, dict[str, int]]:
+    """Depth of the articles queue and of its dead-letter queue."""
+    sqs = target.client("sqs")
+    queue_url = target.queue_url or sqs.get_queue_url(QueueName=target.names.queue)["QueueUrl"]
+    dead_letter_queue_url = sqs.get_queue_url(QueueName=target.names.dead_letter_queue)["QueueUrl"]
+    return {
+        "queue": queue_counts(sqs, queue_url),
+        "dead_letter_queue": queue_counts(sqs, dead_letter_queue_url),
+    }
+
+
+def stack_status(target: Target) -> dict[str, Any]:
+    """The JSON `precis status --json` prints."""
+    return {
+        "endpoint_url": target.endpoint_url,
+        "region": target.session.region_name,
+        "names": asdict(target.names),
+        "objects": count_objects(target.client("s3"), target.names.bucket),
+        **queues_status(target),
+        "items": items_by_status(target.client("dynamodb"), target.names.table),
+    }

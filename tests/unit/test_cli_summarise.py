@@ -1,0 +1,62 @@
+"""`precis summarise`: the stored document on stdout, errors on stderr, the other files still done."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from precis import cli
+from precis.core import Summariser
+from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def shared_summariser(summariser: Summariser, monkeypatch: pytest.MonkeyPatch) -> Summariser:
+    """The session's loaded model instead of a fresh load per CLI call (a load costs seconds)."""
+    monkeypatch.setattr(cli, "load_summariser", lambda models: summariser)
+    return summariser
+
+
+def test_summarise_json_is_exactly_the_stored_document(
+    shared_summariser: Summariser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = SEEDS / "fr-03.txt"
+
+    code = cli.main(["summarise", str(seed)])
+
+    assert code == 0
+    assert json.loads(capsys.readouterr().out) == shared_summariser.summarise(seed.read_bytes()).to_dict()
+
+
+def test_summarise_unreadable_file_is_reported_and_the_rest_continues(
+    shared_summariser: Summariser, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = SEEDS / "fr-03.txt"
+
+    code = cli.main(
+        ["summarise", "--format", "jsonl", str(tmp_path / "missing.txt"), str(seed), str(tmp_path)]
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert [json.loads(line) for line in out.splitlines()] == [
+        shared_summariser.summarise(seed.read_bytes()).to_dict()
+    ]
+    assert "missing.txt: cannot read: No such file or directory" in err
+    assert f"{tmp_path}: cannot read" in err
+    assert "Traceback" not in err
+
+
+def test_summarise_several_files_as_json_is_an_array_and_text_is_a_report(
+    shared_summariser: Summariser, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds = [str(SEEDS / "fr-03.txt"), str(SEEDS / "fr-03.txt")]
+
+    assert cli.main(["summarise", *seeds]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert cli.main(["summarise", "--format", "text", seeds[1]]) == 0
+    report = capsys.readouterr().out
+    assert report.startswith(f"== {seeds[1]}\nLes États-Unis")
+    assert "  PER  " in report
