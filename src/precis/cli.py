@@ -480,6 +480,29 @@ def add_demo(commands: Subparsers) -> None:
     add_timeout_option(parser)
 
 
+def command_eval(args: argparse.Namespace) -> int:
+    """Score summaries (ROUGE on OrangeSum) and entities (HIPE) from ../shared/eval into docs/EVAL.md."""
+    from precis.evaluation.__main__ import main as evaluate
+
+    return evaluate(args.delegated, prog="precis eval")
+
+
+def command_bench(args: argparse.Namespace) -> int:
+    """Measure cold start, ms per article, throughput, memory and cost into docs/BENCH.md."""
+    from precis.benchmark.__main__ import main as benchmark
+
+    return benchmark(args.delegated, prog="precis bench")
+
+
+def add_delegated(commands: Subparsers) -> None:
+    """`precis eval` and `precis bench`: their own option parsers take everything after the name."""
+    for name, run, summary in (
+        ("eval", command_eval, "measure quality on ../shared/eval (make eval)"),
+        ("bench", command_bench, "measure speed and cost (make bench)"),
+    ):
+        add_command(commands, name, run, summary, add_help=False).set_defaults(delegates=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     parser = argparse.ArgumentParser(
@@ -493,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_summarise, add_serve, add_status, add_ingest, add_query, add_demo):
+    for add in (add_summarise, add_serve, add_status, add_ingest, add_query, add_demo, add_delegated):
         add(commands)
     return parser
 
@@ -533,7 +556,11 @@ def silence_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `precis` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "delegates", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.delegated = extra
     configure_logging(args)
     command: Command = args.run
     try:
