@@ -141,7 +141,7 @@ def _merge_aliases(groups: list[_Group]) -> list[_Group]:
 
 def _is_alias_of(short: _Group, long: _Group) -> bool:
     """`Hegseth` of `Pete Hegseth`, `Routte` of `Mark Rutte`, `Ukrainemais` of `Ukraine`."""
-    if short.label == "PER" and long.label == "PER" and len(short.tokens) < len(long.tokens):
+    if len(short.tokens) < len(long.tokens) and short.label == "PER" and long.label == "PER":
         if set(short.tokens) <= set(long.tokens):
             return True
         return len(short.tokens) == 1 and _is_misspelling(short.key, long.tokens[-1])

@@ -42,20 +42,23 @@ def key_phrases(doc: Doc, excluded: Sequence[tuple[int, int]], title_end: int) -
 def _content_runs(doc: Doc, inside: set[int]) -> Iterable[list[Token]]:
     """Maximal runs of content words, broken by stop words, punctuation, numbers and entity names."""
     run: list[Token] = []
+    previous = ""
     for token in doc:
-        if _is_content(token) and token.idx not in inside and not (run and token.is_sent_start):
+        content = _is_content(token, previous) and token.idx not in inside
+        previous = token.lower_
+        if content and not (run and token.is_sent_start):
             run.append(token)
             continue
         if run:
             yield run
-        run = [token] if _is_content(token) and token.idx not in inside else []
+        run = [token] if content else []
     if run:
         yield run
 
 
-def _is_content(token: Token) -> bool:
-    """A word worth a keyword: alphabetic, not a stop word, not a verb right after its auxiliary."""
-    after_auxiliary = token.i > 0 and token.doc[token.i - 1].lower_ in _AUXILIARIES
+def _is_content(token: Token, previous: str) -> bool:
+    """A word worth a keyword: alphabetic, not a stop word, not right after an auxiliary (`previous`)."""
+    after_auxiliary = previous in _AUXILIARIES
     return token.is_alpha and not token.is_stop and len(token) >= _MIN_WORD_LENGTH and not after_auxiliary
 
 
@@ -82,6 +85,8 @@ def _rank(words: Counter[str], phrases: Counter[str], first_seen: dict[str, int]
     ranked = sorted(repeated, key=lambda p: (-(phrases[p] or words[p]) * len(p.split()), first_seen[p]))
     chosen: list[str] = []
     for phrase in ranked:
+        if len(chosen) == MAX_KEYWORDS:
+            break
         if not any(phrase in kept.split() or phrase in kept for kept in chosen):
             chosen.append(phrase)
-    return tuple(chosen[:MAX_KEYWORDS])
+    return tuple(chosen)

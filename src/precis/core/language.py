@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import LanguageIdentifier
 
 from precis.core.document import Language
+from precis.core.langid_cache import default_cache_dir, load_identifier
 
 UNDETERMINED = "und"
 MIN_CONFIDENCE = 0.5
 _SAMPLE_CHARS = 4000
 
 
-@lru_cache(maxsize=1)
-def _identifier() -> LanguageIdentifier:
-    """The py3langid model (97 languages, ~4 MB), loaded once with normalised probabilities."""
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+@lru_cache(maxsize=2)
+def identifier(cache_dir: Path | None = None) -> LanguageIdentifier:
+    """The py3langid model (97 languages), loaded once with normalised probabilities; see langid_cache."""
+    return load_identifier(cache_dir or default_cache_dir())
 
 
-def detect_language(text: str) -> Language:
+def detect_language(text: str, cache_dir: Path | None = None) -> Language:
     """The most probable language of the text; `und` below MIN_CONFIDENCE rather than a wrong guess."""
-    code, probability = _identifier().classify(text[:_SAMPLE_CHARS])
+    code, probability = identifier(cache_dir).classify(text[:_SAMPLE_CHARS])
     confidence = round(float(probability), 4)
     return Language(code=code if confidence >= MIN_CONFIDENCE else UNDETERMINED, confidence=confidence)

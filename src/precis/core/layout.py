@@ -97,7 +97,17 @@ def _is_slug(line: str, title: str) -> bool:
         return False
     if title_key.startswith(line_key) and len(line_key) >= len(title_key) / 2:
         return True
-    return difflib.SequenceMatcher(None, line_key, title_key).ratio() >= _SLUG_SIMILARITY
+    return _ratio_at_least(line_key, title_key, _SLUG_SIMILARITY)
+
+
+def _ratio_at_least(first: str, second: str, threshold: float) -> bool:
+    """difflib's `ratio() >= threshold`; its cheap upper bounds rule a long paragraph out first."""
+    matcher = difflib.SequenceMatcher(None, first, second)
+    return (
+        matcher.real_quick_ratio() >= threshold
+        and matcher.quick_ratio() >= threshold
+        and matcher.ratio() >= threshold
+    )
 
 
 def _block_kind(block: str) -> str:

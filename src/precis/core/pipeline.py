@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import spacy
@@ -17,8 +18,9 @@ from precis.core import scoring
 from precis.core import summary as summary_rules
 from precis.core.document import Document, Entity, Language, ModelInfo, TimeReference
 from precis.core.keywords import key_phrases
-from precis.core.language import UNDETERMINED, detect_language
+from precis.core.language import UNDETERMINED, detect_language, identifier
 from precis.core.layout import Block, Layout, analyse_layout
+from precis.core.regex_fold import folded_long_patterns
 from precis.core.sentences import add_sentence_rules
 from precis.core.temporal import find_time_references
 from precis.core.text import clean_typography, decode, html_to_text, looks_like_html
@@ -31,9 +33,10 @@ _AGNOSTIC_LANGUAGE = "xx"
 
 def load_entity_pipeline(package: str) -> SpacyLanguage:
     """An installed spaCy package with NER only, plus rule-based sentences (the parser is not needed)."""
-    nlp = spacy.load(
-        package, exclude=["morphologizer", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
-    )
+    with folded_long_patterns():
+        nlp = spacy.load(
+            package, exclude=["morphologizer", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
+        )
     if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
         nlp.remove_pipe("tok2vec")
     add_sentence_rules(nlp)
@@ -42,10 +45,11 @@ def load_entity_pipeline(package: str) -> SpacyLanguage:
 
 def load_agnostic_pipeline(language: str) -> SpacyLanguage:
     """A tokenizer and sentencizer for a language with no installed model (spaCy's `xx` when unknown)."""
-    try:
-        nlp = spacy.blank(language)
-    except ImportError:
-        nlp = spacy.blank(_AGNOSTIC_LANGUAGE)
+    with folded_long_patterns():
+        try:
+            nlp = spacy.blank(language)
+        except ImportError:
+            nlp = spacy.blank(_AGNOSTIC_LANGUAGE)
     add_sentence_rules(nlp)
     return nlp
 
@@ -56,16 +60,18 @@ class Summariser:
 
     pipelines: dict[str, SpacyLanguage]
     models: dict[str, ModelInfo]
+    cache_dir: Path | None = None
 
     @classmethod
-    def load(cls, models: Mapping[str, str]) -> Summariser:
-        """Load each configured model (language code -> installed spaCy package name)."""
+    def load(cls, models: Mapping[str, str], *, cache_dir: Path | None = None) -> Summariser:
+        """Load each model (language code -> spaCy package) and the language identifier (see langid_cache)."""
         pipelines = {language: load_entity_pipeline(package) for language, package in models.items()}
         infos = {
             language: ModelInfo(name=f"{nlp.meta['lang']}_{nlp.meta['name']}", version=nlp.meta["version"])
             for language, nlp in pipelines.items()
         }
-        return cls(pipelines=pipelines, models=infos)
+        identifier(cache_dir)
+        return cls(pipelines=pipelines, models=infos, cache_dir=cache_dir)
 
     def summarise(self, data: bytes) -> Document:
         """Decode, then summarise; raises ArticleError for input that is not a readable article."""
@@ -91,7 +97,7 @@ class Summariser:
     def analyse(self, text: str) -> Analysis:
         """Everything before sentence selection; the scorer's training reads the same features."""
         layout = analyse_layout(text)
-        language = detect_language(_body_text(text, layout))
+        language = detect_language(_body_text(text, layout), self.cache_dir)
         nlp, status = self._pipeline_for(language)
         doc = nlp(_prepare_doc(nlp, text, layout))
         mentions = entity_rules.extract_mentions(doc)

@@ -12,8 +12,10 @@ OPENING_MARKS = frozenset("«“")
 def move_opening_quotes(doc: Doc) -> Doc:
     """`... dérogations. « Sans eau ...`: the sentencizer leaves `«` at the end of the previous sentence."""
     for token in doc[1:-1]:
+        if token.text not in OPENING_MARKS:
+            continue
         following = doc[token.i + 1]
-        if token.text in OPENING_MARKS and following.is_sent_start and not token.is_sent_start:
+        if following.is_sent_start and not token.is_sent_start:
             token.is_sent_start = True
             following.is_sent_start = False
     return doc

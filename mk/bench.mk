@@ -1,0 +1,7 @@
+# `make bench`: cold start, warm cost, throughput, memory, end to end, peers and cost, into docs/BENCH.md.
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--skip peers".
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: $(VENV)/.dev-installed ## Measure speed, memory and cost (takes ~10 min) into docs/BENCH.md
+	$(BIN)/python -m precis.benchmark $(BENCH_ARGS)
