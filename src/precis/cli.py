@@ -21,6 +21,14 @@ from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, SettingsError, parse_m
 from precis.aws.storage import find_by_entity, get_result, list_results
 from precis.local.errors import EXIT_FAILED, NotFoundError, UnavailableError, UserError
 from precis.local.ingest import Uploaded, plan_uploads, upload_all, wait_for_items
+from precis.local.loadtest import (
+    DEFAULT_ARTICLES,
+    DEFAULT_OUTPUT,
+    DEFAULT_SEED,
+    LoadTest,
+    render_report,
+    run_loadtest,
+)
 from precis.local.report import document_report, item_report, item_row, status_report, table, to_json
 from precis.local.stack import EmbeddedStack, StackOptions
 from precis.local.status import stack_status
@@ -340,6 +348,19 @@ def command_demo(args: argparse.Namespace) -> int:
     return EXIT_FAILED if missing else 0
 
 
+def command_loadtest(args: argparse.Namespace) -> int:
+    """Push generated articles, bad inputs, duplicates and re-uploads through a private embedded stack and
+    write the report; exit code 1 when an upload is lost or summarised twice (or never, or too late)."""
+    settings = LoadTest(seeds=find_seeds(None, Path.cwd()), articles=args.articles, seed=args.seed)
+    with interrupt_on_sigterm():
+        report = run_loadtest(settings, stack_options(args), progress=not args.quiet)
+    text = render_report(report)
+    Path(args.output).write_text(text, encoding="utf-8")
+    emit(text)
+    logger.info("report written to %s", args.output)
+    return 0 if report.ok else EXIT_FAILED
+
+
 def add_aws_options(parser: argparse.ArgumentParser) -> None:
     """Options of every command that talks to AWS."""
     group = parser.add_argument_group("stack selection (see `precis --help`)")
@@ -494,6 +515,27 @@ def command_bench(args: argparse.Namespace) -> int:
     return benchmark(args.delegated, prog="precis bench")
 
 
+def add_loadtest(commands: Subparsers) -> None:
+    """`precis loadtest`"""
+    parser = add_command(
+        commands, "loadtest", command_loadtest, "push generated articles through a private stack"
+    )
+    parser.add_argument(
+        "--articles",
+        type=positive_int,
+        default=DEFAULT_ARTICLES,
+        help=f"how many (default: {DEFAULT_ARTICLES})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"random seed of the articles (default: {DEFAULT_SEED})",
+    )
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"report file (default: {DEFAULT_OUTPUT})")
+    add_stack_options(parser, 0, "port on 127.0.0.1 (default: 0, a free one)")
+
+
 def add_delegated(commands: Subparsers) -> None:
     """`precis eval` and `precis bench`: their own option parsers take everything after the name."""
     for name, run, summary in (
@@ -516,7 +558,16 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_summarise, add_serve, add_status, add_ingest, add_query, add_demo, add_delegated):
+    for add in (
+        add_summarise,
+        add_serve,
+        add_status,
+        add_ingest,
+        add_query,
+        add_demo,
+        add_loadtest,
+        add_delegated,
+    ):
         add(commands)
     return parser
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import socket
+import threading
 import time
 import urllib.request
 from collections.abc import Mapping
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from types import TracebackType
+from typing import NamedTuple
 
 from moto.server import ThreadedMotoServer
 
@@ -24,6 +27,7 @@ from precis.names import LOCAL_REGION
 
 DEFAULT_MODELS = "fr=fr_core_news_sm"
 HOST = "127.0.0.1"
+SUPERVISE_SECONDS = 0.5
 logger = logging.getLogger(__name__)
 
 
@@ -43,6 +47,14 @@ class StackOptions:
     log_level: str = "INFO"
     wait_seconds: int = 1
     environment: Mapping[str, str] = field(default_factory=dict)
+    log_file: str | None = None
+
+
+class WorkerProcess(NamedTuple):
+    """One worker and the event it sets once the handler is imported; replaced as a whole on restart."""
+
+    process: SpawnProcess
+    ready: Event
 
 
 def function_environment(options: StackOptions, target: Target) -> dict[str, str]:
@@ -94,16 +106,35 @@ def reset_moto(endpoint_url: str) -> None:
     opener.open(urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST"), timeout=10).close()
 
 
+def warn_short_visibility(options: StackOptions) -> None:
+    """Lambda refuses this setting: a crashed run's messages would return while its record is in progress."""
+    if options.visibility_timeout < options.function_timeout:
+        logger.warning(
+            "visibility timeout %d s is under the function timeout %d s, which Lambda refuses: a crashed "
+            "worker's messages may be refused as still in progress until they reach the dead-letter queue",
+            options.visibility_timeout,
+            options.function_timeout,
+        )
+
+
+def describe_exit(code: int) -> str:
+    """`exit code 1`, or `killed by SIGKILL` for the negative codes of processes ended by a signal."""
+    if code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
 class EmbeddedStack:
-    """Server thread plus worker processes; use it as a context manager so every exit path stops both."""
+    """Server thread, workers and their supervisor; use it as a context manager so every exit stops them."""
 
     def __init__(self, options: StackOptions) -> None:
         self.options = options
         self._server: ThreadedMotoServer | None = None
         self._context = multiprocessing.get_context("spawn")
         self._stop: Event = self._context.Event()
-        self._ready: list[Event] = []
-        self._processes: list[SpawnProcess] = []
+        self._workers: list[WorkerProcess] = []
+        self._config: WorkerConfig | None = None
+        self._supervisor: threading.Thread | None = None
         self.target: Target | None = None
 
     def __enter__(self) -> EmbeddedStack:
@@ -129,6 +160,7 @@ class EmbeddedStack:
     def start(self) -> None:
         """Server, resources, then workers; anything half-started is stopped again on failure."""
         ensure_port_free(self.options.port)
+        warn_short_visibility(self.options)
         quiet_request_log()
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.options.port, verbose=False)
         self._server.start()
@@ -143,13 +175,15 @@ class EmbeddedStack:
                 max_receive_count=self.options.max_receive_count,
             )
             self._start_workers(queues)
+            self._supervisor = threading.Thread(target=self._supervise, name="precis-supervisor", daemon=True)
+            self._supervisor.start()
         except BaseException:
             self.stop()
             raise
 
     def _start_workers(self, queues: QueueAddresses) -> None:
-        """Spawned, not forked: each worker imports the handler in a clean interpreter with its own env."""
-        config = WorkerConfig(
+        """One configuration for every worker, so a restarted worker is the same as the one it replaces."""
+        self._config = WorkerConfig(
             queue_url=queues.queue_url,
             queue_arn=queues.queue_arn,
             region=LOCAL_REGION,
@@ -159,31 +193,52 @@ class EmbeddedStack:
             function_timeout=self.options.function_timeout,
             memory_mb=self.options.memory_mb,
             log_level=self.options.log_level,
+            log_file=self.options.log_file,
         )
-        for index in range(self.options.workers):
-            ready = self._context.Event()
-            process = self._context.Process(
-                target=run_worker,
-                args=(config, index, ready, self._stop),
-                name=f"precis-worker-{index}",
-                daemon=True,
-            )
-            process.start()
-            self._ready.append(ready)
-            self._processes.append(process)
+        self._workers = [self._spawn(index) for index in range(self.options.workers)]
+
+    def _spawn(self, index: int) -> WorkerProcess:
+        """Spawned, not forked: the worker imports the handler in a clean interpreter with its own env."""
+        ready = self._context.Event()
+        process = self._context.Process(
+            target=run_worker,
+            args=(self._config, index, ready, self._stop),
+            name=f"precis-worker-{index}",
+            daemon=True,
+        )
+        process.start()
+        return WorkerProcess(process, ready)
+
+    def _supervise(self) -> None:
+        """Replace a worker that dies after start-up, as Lambda hands a crashed invocation's messages on.
+
+        A worker that dies while loading is left to `dead_workers`: restarting it would only fail again.
+        """
+        while not self._stop.wait(SUPERVISE_SECONDS):
+            for index, worker in enumerate(self._workers):
+                code = worker.process.exitcode
+                if code is None or not worker.ready.is_set() or self._stop.is_set():
+                    continue
+                logger.warning(
+                    "%s died (%s); restarting it, its messages come back after the %d s visibility timeout",
+                    worker.process.name,
+                    describe_exit(code),
+                    self.options.visibility_timeout,
+                )
+                self._workers[index] = self._spawn(index)
 
     def dead_workers(self) -> list[str]:
-        """Workers that exited while they should be polling (e.g. the model is not installed)."""
+        """Workers that exited before they were ready (e.g. the model is not installed): not restarted."""
         return [
-            f"{process.name} (exit code {process.exitcode})"
-            for process in self._processes
-            if process.exitcode is not None
+            f"{worker.process.name} (exit code {worker.process.exitcode})"
+            for worker in self._workers
+            if worker.process.exitcode is not None and not worker.ready.is_set()
         ]
 
     def wait_ready(self, timeout: float) -> None:
         """Block until every worker has imported the handler, so callers time processing, not model loads."""
         deadline = time.monotonic() + timeout
-        while not all(ready.is_set() for ready in self._ready):
+        while not all(worker.ready.is_set() for worker in self._workers):
             dead = self.dead_workers()
             if dead:
                 raise UnavailableError(f"worker exited during start-up: {', '.join(dead)}; see the log above")
@@ -197,8 +252,11 @@ class EmbeddedStack:
         Returns the workers' exit codes, so a caller can tell a clean stop (all 0) from a crash.
         """
         self._stop.set()
+        if self._supervisor is not None:
+            self._supervisor.join()
+            self._supervisor = None
         grace = self.options.wait_seconds + self.options.function_timeout + 5
-        for process, ready in zip(self._processes, self._ready, strict=True):
+        for process, ready in self._workers:
             if not ready.is_set():
                 process.terminate()
             process.join(grace)
@@ -206,9 +264,8 @@ class EmbeddedStack:
                 logger.warning("%s did not stop in %d s; terminating it", process.name, grace)
                 process.terminate()
                 process.join(5)
-        exit_codes = [process.exitcode for process in self._processes]
-        self._processes.clear()
-        self._ready.clear()
+        exit_codes = [worker.process.exitcode for worker in self._workers]
+        self._workers.clear()
         if self._server is not None:
             self._server.stop()
             self._server = None

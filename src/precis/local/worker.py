@@ -47,6 +47,7 @@ class WorkerConfig:
     memory_mb: int = 2048
     log_level: str = "INFO"
     account_id: str = LOCAL_ACCOUNT_ID
+    log_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,9 +189,18 @@ def configure_logging(index: int, level: str) -> None:
     logger.setLevel(level)
 
 
+def append_output_to(path: str) -> None:
+    """Point stderr at a file that every worker appends to, so a caller can read the handler's log lines."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(descriptor, sys.stderr.fileno())
+    os.close(descriptor)
+
+
 def prepare_process(config: WorkerConfig, index: int) -> None:
     """Leave Ctrl-C to the parent, stdout to stderr, and the environment ready before the handler import."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if config.log_file:
+        append_output_to(config.log_file)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     for name in CLEARED_VARIABLES:
         os.environ.pop(name, None)
