@@ -28,7 +28,7 @@ demo: $(VENV)/.local-installed ## Run the whole pipeline on the embedded stack o
 serve: $(VENV)/.local-installed ## Start the embedded stack on 127.0.0.1:4566 (Ctrl-C to stop)
 	$(BIN)/precis serve
 
-test: $(VENV)/.dev-installed lint ## Lint, then run the whole test suite
+test: $(VENV)/.dev-installed lint typecheck ## Lint and type-check, then run the whole test suite
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev-installed ## ruff (style, imports, commented-out code)

@@ -10,6 +10,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language as SpacyLanguage
+from spacy.pipeline import Tok2Vec
 from spacy.tokens import Doc, Span
 
 from precis.core import entities as entity_rules
@@ -37,7 +38,8 @@ def load_entity_pipeline(package: str) -> SpacyLanguage:
         nlp = spacy.load(
             package, exclude=["morphologizer", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
         )
-    if "tok2vec" in nlp.pipe_names and not nlp.get_pipe("tok2vec").listening_components:
+    shared = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
+    if isinstance(shared, Tok2Vec) and not shared.listening_components:
         nlp.remove_pipe("tok2vec")
     add_sentence_rules(nlp)
     return nlp
