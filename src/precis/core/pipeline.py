@@ -198,7 +198,8 @@ def _candidates(doc: Doc, layout: Layout) -> list[scoring.Candidate]:
     for sentence in doc.sents:
         paragraph = bisect.bisect_right(starts, sentence.start_char) - 1
         inside = paragraph >= 0 and sentence.start_char < paragraphs[paragraph].end
-        if not inside or not summary_rules.is_candidate(sentence):
+        length = summary_rules.word_count(sentence)
+        if not inside or length < summary_rules.MIN_WORDS:
             continue
         candidates.append(
             scoring.Candidate(
@@ -207,7 +208,7 @@ def _candidates(doc: Doc, layout: Layout) -> list[scoring.Candidate]:
                 paragraph=paragraph,
                 first_in_paragraph=paragraph != previous_paragraph,
                 words=summary_rules.content_words(sentence),
-                length=sum(1 for token in sentence if token.is_alpha),
+                length=length,
             )
         )
         previous_paragraph = paragraph

@@ -15,7 +15,7 @@ MAX_SENTENCES = 3
 WORD_BUDGET = 50
 RELATIVE_SCORE = 0.7
 WORDS_PER_MINUTE = 230
-_MIN_WORDS = 6
+MIN_WORDS = 6  # fewer words rarely carry a fact on their own
 _REDUNDANCY = 0.6
 
 
@@ -60,9 +60,9 @@ def _overlap(first: frozenset[str], second: frozenset[str]) -> float:
     return len(first & second) / min(len(first), len(second))
 
 
-def is_candidate(sentence: Span) -> bool:
-    """Long enough to carry a fact on its own."""
-    return sum(1 for token in sentence if token.is_alpha) >= _MIN_WORDS
+def word_count(sentence: Span) -> int:
+    """Alphabetic words: the unit of the word budget and of the minimum candidate length."""
+    return sum(1 for token in sentence if token.is_alpha)
 
 
 def stats(text: str, words: int, sentences: int) -> Stats:
