@@ -227,16 +227,19 @@ def targets_section(results: Results) -> list[str]:
     return ["## Targets", "", *table(("target", "measured", "goal", "met"), body)]
 
 
+_NOT_MEASURED = ("Not measured.", "")
+
+
+def _opening(heading: str, explanation: str | None = None) -> list[str]:
+    """A section's heading and the paragraph that says how its rows were measured."""
+    return [heading, "", *((explanation, "") if explanation else ())]
+
+
 def cold_section(results: Results) -> list[str]:
     """Cold start rows with their phase breakdown."""
-    lines = [
-        "## Cold start",
-        "",
-        _COLD_TEXT,
-        "",
-    ]
+    lines = _opening("## Cold start", _COLD_TEXT)
     if results.cold is None:
-        return [*lines, "Not measured.", ""]
+        return [*lines, *_NOT_MEASURED]
     rows = [_cold_row(row) for row in results.cold]
     header = ("start", "runs", "median s", "p95 s", "interpreter", "imports", "load", "first", "peak RSS MB")
     return lines + table(header, rows)
@@ -260,14 +263,9 @@ def _cold_row(row: ColdRow) -> list[str]:
 
 def warm_section(results: Results) -> list[str]:
     """Per-article times per text set, then the linearity row."""
-    lines = [
-        "## Warm cost per article",
-        "",
-        _WARM_TEXT,
-        "",
-    ]
+    lines = _opening("## Warm cost per article", _WARM_TEXT)
     if results.warm is None:
-        return [*lines, "Not measured.", ""]
+        return [*lines, *_NOT_MEASURED]
     for text_set in results.warm:
         lines += [f"### {text_set.name}", ""]
         rows = [_warm_row(series) for series in text_set.series]
@@ -318,14 +316,9 @@ def _parts(linearity: Linearity) -> list[tuple[float, float]]:
 
 def throughput_section(results: Results) -> list[str]:
     """Articles per second by worker count, and worker memory."""
-    lines = [
-        "## Throughput and memory",
-        "",
-        _THROUGHPUT_TEXT,
-        "",
-    ]
+    lines = _opening("## Throughput and memory", _THROUGHPUT_TEXT)
     if not results.throughput:
-        return [*lines, "Not measured.", ""]
+        return [*lines, *_NOT_MEASURED]
     counts = sorted({item.workers for item in results.throughput})
     base = median_rate(results.throughput, counts[0])
     rows = [_throughput_row(results.throughput, workers, base) for workers in counts]
@@ -364,14 +357,9 @@ def _throughput_row(passes: list[Pass], workers: int, base: float) -> list[str]:
 
 def end_to_end_section(results: Results) -> list[str]:
     """The embedded stack against `precis summarise` on the same files."""
-    lines = [
-        "## End to end (embedded stack)",
-        "",
-        _END_TO_END_TEXT,
-        "",
-    ]
+    lines = _opening("## End to end (embedded stack)", _END_TO_END_TEXT)
     if not results.end_to_end:
-        return [*lines, "Not measured.", ""]
+        return [*lines, *_NOT_MEASURED]
     rows = [_stack_row(item, results.throughput or []) for item in results.end_to_end]
     rows += [_summarise_row(results.throughput or [], workers) for workers in (1, 2)]
     header = (
@@ -416,9 +404,9 @@ def _summarise_row(passes: list[Pass], workers: int) -> list[str]:
 
 def peers_section(results: Results) -> list[str]:
     """Peers' per-article times next to Précis's."""
-    lines = ["## Peers on the same texts", ""]
+    lines = _opening("## Peers on the same texts")
     if results.peers is None:
-        return [*lines, "Not measured.", ""]
+        return [*lines, *_NOT_MEASURED]
     rows = [_peer_row(row) for row in results.peers]
     for text_set in results.warm or []:
         summary = text_set.get(OURS).summary
