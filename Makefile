@@ -32,10 +32,10 @@ test: $(VENV)/.dev-installed lint typecheck ## Lint and type-check, then run the
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev-installed ## ruff (style, imports, commented-out code)
-	$(BIN)/ruff check src tests functions layers
+	$(BIN)/ruff check src tests tools functions layers mk
 
 typecheck: $(VENV)/.dev-installed ## mypy over the package
-	$(BIN)/mypy src
+	$(BIN)/mypy src tools
 
 clean: ## Remove the virtual environments and build output
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache .ruff_cache .mypy_cache

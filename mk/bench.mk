@@ -4,4 +4,4 @@ BENCH_ARGS ?=
 
 .PHONY: bench
 bench: $(VENV)/.dev-installed ## Measure speed, memory and cost (takes ~10 min) into docs/BENCH.md
-	$(BIN)/python -m precis.benchmark $(BENCH_ARGS)
+	$(BIN)/python -m tools.benchmark $(BENCH_ARGS)

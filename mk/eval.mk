@@ -4,4 +4,4 @@ EVAL_ARGS ?=
 
 .PHONY: eval
 eval: $(VENV)/.dev-installed ## Score summaries (ROUGE) and entities on ../shared/eval into docs/EVAL.md
-	$(BIN)/python -m precis.evaluation $(EVAL_ARGS)
+	$(BIN)/python -m tools.evaluation $(EVAL_ARGS)

@@ -3,5 +3,5 @@
 LOADTEST_ARGS ?=
 
 .PHONY: loadtest
-loadtest: $(VENV)/.local-installed ## Nothing lost, nothing run twice under load (~5 min) into docs/LOADTEST.md
-	$(BIN)/precis loadtest $(LOADTEST_ARGS)
+loadtest: $(VENV)/.dev-installed ## Nothing lost, nothing run twice under load (~5 min) into docs/LOADTEST.md
+	$(BIN)/python -m tools.loadtest $(LOADTEST_ARGS)

@@ -21,14 +21,6 @@ from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, SettingsError, parse_m
 from precis.aws.storage import find_by_entity, get_result, list_results
 from precis.local.errors import EXIT_FAILED, NotFoundError, UnavailableError, UserError
 from precis.local.ingest import Uploaded, plan_uploads, upload_all, wait_for_items
-from precis.local.loadtest import (
-    DEFAULT_ARTICLES,
-    DEFAULT_OUTPUT,
-    DEFAULT_SEED,
-    LoadTest,
-    render_report,
-    run_loadtest,
-)
 from precis.local.report import document_report, item_report, item_row, status_report, table, to_json
 from precis.local.stack import EmbeddedStack, StackOptions
 from precis.local.status import stack_status
@@ -348,19 +340,6 @@ def command_demo(args: argparse.Namespace) -> int:
     return EXIT_FAILED if missing else 0
 
 
-def command_loadtest(args: argparse.Namespace) -> int:
-    """Push generated articles, bad inputs, duplicates and re-uploads through a private embedded stack and
-    write the report; exit code 1 when an upload is lost or summarised twice (or never, or too late)."""
-    settings = LoadTest(seeds=find_seeds(None, Path.cwd()), articles=args.articles, seed=args.seed)
-    with interrupt_on_sigterm():
-        report = run_loadtest(settings, stack_options(args), progress=not args.quiet)
-    text = render_report(report)
-    Path(args.output).write_text(text, encoding="utf-8")
-    emit(text)
-    logger.info("report written to %s", args.output)
-    return 0 if report.ok else EXIT_FAILED
-
-
 def add_aws_options(parser: argparse.ArgumentParser) -> None:
     """Options of every command that talks to AWS."""
     group = parser.add_argument_group("stack selection (see `precis --help`)")
@@ -501,50 +480,6 @@ def add_demo(commands: Subparsers) -> None:
     add_timeout_option(parser)
 
 
-def command_eval(args: argparse.Namespace) -> int:
-    """Score summaries (ROUGE on OrangeSum) and entities (HIPE) from ../shared/eval into docs/EVAL.md."""
-    from precis.evaluation.__main__ import main as evaluate
-
-    return evaluate(args.delegated, prog="precis eval")
-
-
-def command_bench(args: argparse.Namespace) -> int:
-    """Measure cold start, ms per article, throughput, memory and cost into docs/BENCH.md."""
-    from precis.benchmark.__main__ import main as benchmark
-
-    return benchmark(args.delegated, prog="precis bench")
-
-
-def add_loadtest(commands: Subparsers) -> None:
-    """`precis loadtest`"""
-    parser = add_command(
-        commands, "loadtest", command_loadtest, "push generated articles through a private stack"
-    )
-    parser.add_argument(
-        "--articles",
-        type=positive_int,
-        default=DEFAULT_ARTICLES,
-        help=f"how many (default: {DEFAULT_ARTICLES})",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=DEFAULT_SEED,
-        help=f"random seed of the articles (default: {DEFAULT_SEED})",
-    )
-    parser.add_argument("--output", default=DEFAULT_OUTPUT, help=f"report file (default: {DEFAULT_OUTPUT})")
-    add_stack_options(parser, 0, "port on 127.0.0.1 (default: 0, a free one)")
-
-
-def add_delegated(commands: Subparsers) -> None:
-    """`precis eval` and `precis bench`: their own option parsers take everything after the name."""
-    for name, run, summary in (
-        ("eval", command_eval, "measure quality on ../shared/eval (make eval)"),
-        ("bench", command_bench, "measure speed and cost (make bench)"),
-    ):
-        add_command(commands, name, run, summary, add_help=False).set_defaults(delegates=True)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     parser = argparse.ArgumentParser(
@@ -565,8 +500,6 @@ def build_parser() -> argparse.ArgumentParser:
         add_ingest,
         add_query,
         add_demo,
-        add_loadtest,
-        add_delegated,
     ):
         add(commands)
     return parser
@@ -608,10 +541,7 @@ def silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `precis` console script; returns the exit code."""
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and not getattr(args, "delegates", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.delegated = extra
+    args = parser.parse_args(argv)
     configure_logging(args)
     command: Command = args.run
     try:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from precis.cli import build_parser
-from precis.local.loadtest import (
+from precis.local.stack import StackOptions
+from tests.conftest import SEEDS
+from tests.integration.lossy_handler import DROP_VARIABLE
+from tests.integration.test_local_stack import DRAINED
+from tools.loadtest.__main__ import build_parser
+from tools.loadtest.run import (
     ARTICLE,
     BAD_INPUTS,
     DEFAULT_ARTICLES,
@@ -19,10 +23,6 @@ from precis.local.loadtest import (
     run_loadtest,
     run_plan,
 )
-from precis.local.stack import StackOptions
-from tests.conftest import SEEDS
-from tests.integration.lossy_handler import DROP_VARIABLE
-from tests.integration.test_local_stack import DRAINED
 
 # Short timeouts keep a retried delivery (a duplicate met in progress, an object replaced mid-read) quick;
 # the visibility timeout stays at least the function timeout, as Lambda requires.
@@ -50,13 +50,13 @@ def test_loadtest_plan_is_reproducible_and_mixed() -> None:
 
 
 def test_loadtest_command_defaults() -> None:
-    args = build_parser().parse_args(["loadtest"])
+    args = build_parser().parse_args([])
 
     assert (args.articles, args.workers, args.seed, args.output) == (
         DEFAULT_ARTICLES,
         2,
         DEFAULT_SEED,
-        DEFAULT_OUTPUT,
+        Path(DEFAULT_OUTPUT),
     )
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from precis.benchmark import cost
-from precis.benchmark.cold import ColdRow, ColdRun
-from precis.benchmark.report import Results, render
-from precis.benchmark.stats import Summary, percentile
+from tools.benchmark import cost
+from tools.benchmark.cold import ColdRow, ColdRun
+from tools.benchmark.report import Results, render
+from tools.common.stats import Summary, percentile
 
 
 def test_benchmark_percentile_is_an_observed_value() -> None:

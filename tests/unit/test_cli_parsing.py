@@ -141,13 +141,6 @@ def test_cli_stack_without_a_region_is_a_clear_error(
     assert "AWS_REGION" in capsys.readouterr().err
 
 
-def test_cli_eval_hands_its_options_to_the_evaluation_parser(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["eval", "--help"])
-    assert exit_info.value.code == 0
-    assert "usage: precis eval" in capsys.readouterr().out
-
-
 def test_cli_unknown_option_of_a_plain_command_is_still_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["status", "--bogus"])

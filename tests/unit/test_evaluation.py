@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from precis.evaluation.__main__ import main
-from precis.evaluation.data import (
+from tools.evaluation.__main__ import main
+from tools.evaluation.data import (
     DEFAULT_DATA_DIR,
     NER_FILE,
     SUMMARY_FILE,
@@ -18,8 +18,8 @@ from precis.evaluation.data import (
     read_articles,
     read_ner_documents,
 )
-from precis.evaluation.rouge import WordTokenizer, lead, score_summaries, split_sentences
-from precis.evaluation.scoring import MICRO, Counts, corpus_counts, exact_matches, overlap_matches
+from tools.evaluation.rouge import WordTokenizer, lead, score_summaries, split_sentences
+from tools.evaluation.scoring import MICRO, Counts, corpus_counts, exact_matches, overlap_matches
 
 # A made-up sentence: "Le président Jean Dupont a quitté Lyon pour la Banque de France."
 GOLD = [Span(13, 24, "PER"), Span(34, 38, "LOC"), Span(47, 63, "ORG")]

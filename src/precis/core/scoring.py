@@ -55,7 +55,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class LinearScorer:
-    """Weights over FEATURES; fitted by `python -m precis.evaluation.train_scorer`, shipped as JSON."""
+    """Weights over FEATURES; fitted by `python -m tools.evaluation.train_scorer`, shipped as JSON."""
 
     weights: tuple[float, ...]
     bias: float
@@ -70,7 +70,7 @@ def default_scorer() -> LinearScorer:
     """The shipped weights; refuses a file fitted on another feature list."""
     data = json.loads(resources.files("precis.core").joinpath("summary_weights.json").read_text())
     if tuple(data["features"]) != FEATURES:
-        raise ValueError("summary_weights.json was fitted on other features: refit with precis.evaluation")
+        raise ValueError("summary_weights.json was fitted on other features: refit with tools.evaluation")
     return LinearScorer(weights=tuple(data["weights"]), bias=data["bias"])
 
 

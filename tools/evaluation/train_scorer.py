@@ -22,10 +22,10 @@ from precis.core import Summariser
 from precis.core.pipeline import Analysis
 from precis.core.scoring import FEATURES, LinearScorer
 from precis.core.summary import select_sentences, to_sentence
-from precis.evaluation.data import DEFAULT_DATA_DIR, REPO_ROOT, TRAIN_FILE, Article, read_articles
-from precis.evaluation.rouge import SummaryScores, WordTokenizer, score_summaries
+from tools.evaluation.data import DEFAULT_DATA_DIR, REPO_ROOT, TRAIN_FILE, Article, read_articles
+from tools.evaluation.rouge import SummaryScores, WordTokenizer, score_summaries
 
-WEIGHTS_PATH = Path(__file__).resolve().parents[1] / "core" / "summary_weights.json"
+WEIGHTS_PATH = REPO_ROOT / "src" / "precis" / "core" / "summary_weights.json"
 ABLATION_PATH = REPO_ROOT / "docs" / "SCORER.md"
 RIDGE = 1.0
 FEATURE_GROUPS = {
@@ -115,7 +115,7 @@ def _write_ablation(table: str, trained_on: str, path: Path) -> None:
     """docs/SCORER.md: the ablation, dated, with what it was fitted on."""
     path.write_text(
         "# Summary scorer: what each idea adds\n\n"
-        f"Written by `python -m precis.evaluation.train_scorer --ablation` on {datetime.now(UTC).date()}. "
+        f"Written by `python -m tools.evaluation.train_scorer --ablation` on {datetime.now(UTC).date()}. "
         f"Weights fitted on {trained_on}; ROUGE F1 x100 on the 300 validation articles (same protocol as "
         "docs/EVAL.md). Feature groups are added one at a time, each row refitted; the last rows keep all "
         "features and vary the selection rule (a sentence scoring under 0.7 x the best one is left out).\n\n"
@@ -125,7 +125,7 @@ def _write_ablation(table: str, trained_on: str, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Fit on the training file and overwrite the shipped weights."""
-    parser = argparse.ArgumentParser(prog="python -m precis.evaluation.train_scorer", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.evaluation.train_scorer", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="folder holding the eval files")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N articles only")
     parser.add_argument("--model", default="fr_core_news_sm", help="spaCy model used for the features")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from precis.benchmark.stats import Summary
+from tools.common.stats import Summary
 
 TEXTRANK = "pytextrank (full spaCy pipeline + textrank, 3 sentences)"
 YAKE = "YAKE (keywords, n=3, top 8)"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from precis.benchmark.stats import Summary
+from tools.common.stats import Summary
 
 OURS = "Précis `summarise` (NER + sentencizer + rules)"
 STOCK = "spaCy stock, full pipeline"

@@ -12,7 +12,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from precis.benchmark.stats import Summary
+from tools.common.stats import Summary
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 
-from precis.benchmark import cost
-from precis.benchmark.cold import HANDLER_LABEL, ColdRow
-from precis.benchmark.endtoend import StackPass
-from precis.benchmark.peers import PeerRow
-from precis.benchmark.stats import Summary
-from precis.benchmark.throughput import Pass, median_rate
-from precis.benchmark.warm import NER, OURS, STOCK, Linearity, Series, TextSet
+from tools.benchmark import cost
+from tools.benchmark.cold import HANDLER_LABEL, ColdRow
+from tools.benchmark.endtoend import StackPass
+from tools.benchmark.peers import PeerRow
+from tools.benchmark.throughput import Pass, median_rate
+from tools.benchmark.warm import NER, OURS, STOCK, Linearity, Series, TextSet
+from tools.common import markdown
+from tools.common.stats import Summary
 
 CORE_LABEL = "Précis core: import + `Summariser.load` + `summarise`"
 VALIDATION = "OrangeSum validation"
@@ -76,9 +77,8 @@ class Results:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """A Markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows] + [""]
+    """A Markdown table followed by a blank line, as every section places it."""
+    return [*markdown.table(header, rows), ""]
 
 
 def ms(value: float) -> str:

@@ -1,4 +1,4 @@
-"""`python -m precis.evaluation` and `precis eval`: score Précis on the shared data, print and save it."""
+"""`python -m tools.evaluation` and `precis eval`: score Précis on the shared data, print and save it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from precis.evaluation.data import DEFAULT_DATA_DIR, REPO_ROOT, DataMissingError, check_data_dir
+from tools.evaluation.data import DEFAULT_DATA_DIR, REPO_ROOT, DataMissingError, check_data_dir
 
 DEFAULT_MODEL = "fr_core_news_sm"
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "EVAL.md"
@@ -15,9 +15,9 @@ EXIT_UNAVAILABLE = 2
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    """The options, shared by `python -m precis.evaluation` and `precis eval`."""
+    """The options, shared by `python -m tools.evaluation` and `precis eval`."""
     parser = argparse.ArgumentParser(
-        prog=prog or "python -m precis.evaluation",
+        prog=prog or "python -m tools.evaluation",
         description="ROUGE on OrangeSum and entity P/R/F1 on HIPE, written to docs/EVAL.md and printed.",
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="evaluation data folder")
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     if problem:
         print(f"precis eval: {problem}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    from precis.evaluation import report, runner
+    from tools.evaluation import report, runner
 
     page = report.render(runner.run(args.data, args.model, args.limit))
     report.write(page, args.output)

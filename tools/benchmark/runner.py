@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from precis.benchmark.articles import Article, seed_article, validation_articles, write_files
-from precis.benchmark.cold import cold_start
-from precis.benchmark.endtoend import measure_end_to_end
-from precis.benchmark.machine import load_average, machine_facts, package_versions
-from precis.benchmark.peers import measure_peers
-from precis.benchmark.report import Results, render, targets_section
-from precis.benchmark.throughput import measure_throughput
-from precis.benchmark.warm import measure_warm
+from tools.benchmark.articles import Article, seed_article, validation_articles, write_files
+from tools.benchmark.cold import cold_start
+from tools.benchmark.endtoend import measure_end_to_end
+from tools.benchmark.peers import measure_peers
+from tools.benchmark.report import Results, render, targets_section
+from tools.benchmark.throughput import measure_throughput
+from tools.benchmark.warm import measure_warm
+from tools.common.machine import load_average, machine_facts, package_versions
 
 SECTIONS = ("cold", "warm", "throughput", "end-to-end", "peers")
 SINGLE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")

@@ -16,10 +16,10 @@ import spacy
 
 import precis
 from precis.core import Summariser
-from precis.evaluation.data import Article, NerDocument, read_articles, read_ner_documents
-from precis.evaluation.rouge import SummaryScores, score_summaries, split_sentences
-from precis.evaluation.scoring import MATCH_MODES, Counts, corpus_counts, retyped_spans
-from precis.evaluation.systems import lead_summaries, precis_entities, precis_summaries, spacy_entities
+from tools.evaluation.data import Article, NerDocument, read_articles, read_ner_documents
+from tools.evaluation.rouge import SummaryScores, score_summaries, split_sentences
+from tools.evaluation.scoring import MATCH_MODES, Counts, corpus_counts, retyped_spans
+from tools.evaluation.systems import lead_summaries, precis_entities, precis_summaries, spacy_entities
 
 PRECIS = "Précis"
 SPACY = "spaCy"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from precis.evaluation.data import ENTITY_TYPES, NER_FILE, SUMMARY_FILE
-from precis.evaluation.rouge import SummaryScores
-from precis.evaluation.runner import (
+from tools.common.markdown import table
+from tools.evaluation.data import ENTITY_TYPES, NER_FILE, SUMMARY_FILE
+from tools.evaluation.rouge import SummaryScores
+from tools.evaluation.runner import (
     PRECIS,
     REFERENCE,
     SPACY,
@@ -16,7 +17,7 @@ from precis.evaluation.runner import (
     Results,
     SummaryResults,
 )
-from precis.evaluation.scoring import MATCH_MODES, MICRO, Counts
+from tools.evaluation.scoring import MATCH_MODES, MICRO, Counts
 
 README_LEAD = {"Lead-1": (19.59, 5.27, 13.71), "Lead-2": (27.25, 9.37, 18.27), "Lead-3": (27.16, 9.79, 17.48)}
 
@@ -25,7 +26,7 @@ def render(results: Results) -> str:
     """The whole page, deterministic for the same code, data and versions except the date and timings."""
     sections = [
         "# Evaluation",
-        "Written by `make eval` (`python -m precis.evaluation`) from the read-only data in "
+        "Written by `make eval` (`python -m tools.evaluation`) from the read-only data in "
         "`../shared/eval/`, which is never copied into this repository.",
         _environment(results.environment),
         _summaries(results.summaries),
@@ -42,9 +43,8 @@ def write(page: str, path: Path) -> None:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A Markdown table."""
-    lines = [header, ["---"] * len(header), *rows]
-    return "\n".join("| " + " | ".join(str(cell) for cell in line) + " |" for line in lines)
+    """A Markdown table as one string."""
+    return "\n".join(table(header, rows))
 
 
 def _environment(env: Environment) -> str:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from precis.evaluation.data import ENTITY_TYPES, Span
+from tools.evaluation.data import ENTITY_TYPES, Span
 
 MICRO = "micro"
 MATCH_MODES = ("exact", "overlap")

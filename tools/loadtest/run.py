@@ -6,8 +6,6 @@ import html
 import json
 import logging
 import math
-import os
-import platform
 import random
 import re
 import shutil
@@ -17,7 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -28,6 +25,9 @@ from precis.local.resources import notification_configuration, queue_arn
 from precis.local.stack import EmbeddedStack, StackOptions
 from precis.local.status import queue_counts, queues_status
 from precis.local.target import Target
+from tools.common.machine import load_average, machine_facts, package_versions
+from tools.common.markdown import table
+from tools.common.stats import percentile
 
 DEFAULT_ARTICLES = 1000
 DEFAULT_SEED = 1789
@@ -409,38 +409,15 @@ def written_at(item: Mapping[str, Any]) -> float:
     return datetime.fromisoformat(str(item["processed_at"])).timestamp()
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile; 0 when there is nothing to rank."""
-    if not values:
-        return 0.0
-    ranked = sorted(values)
-    return ranked[min(len(ranked) - 1, max(0, math.ceil(fraction * len(ranked)) - 1))]
-
-
-def package_versions() -> str:
-    """The versions behind the figures, as `name version` pairs."""
-    found = []
-    for name in PACKAGES:
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} (not installed)")
-    return ", ".join(found)
-
-
-def load_average() -> str:
-    """1, 5 and 15 minute load, since other work on the machine moves the figures."""
-    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def environment() -> dict[str, str]:
     """Where the figures come from: when, on what machine, with which versions."""
+    facts = machine_facts()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpus": str(os.cpu_count()),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": package_versions(),
+        "cpus": facts["CPUs"],
+        "python": facts["Python"],
+        "platform": facts["OS"],
+        "packages": ", ".join(f"{name} {version}" for name, version in package_versions(PACKAGES)),
         "load_start": load_average(),
     }
 
@@ -582,15 +559,15 @@ def speed_rows(report: Report) -> list[tuple[str, str]]:
             "throughput",
             f"{per_second:.1f} articles/s ({report.uploads:,} versions in {report.seconds:.0f} s)",
         ),
-        ("upload-to-item latency p50", f"{percentile(latencies, 0.50):.1f} s"),
-        ("upload-to-item latency p95", f"{percentile(latencies, 0.95):.1f} s"),
+        ("upload-to-item latency p50", f"{percentile(latencies, 0.50) if latencies else 0.0:.1f} s"),
+        ("upload-to-item latency p95", f"{percentile(latencies, 0.95) if latencies else 0.0:.1f} s"),
         ("upload-to-item latency max", f"{max(latencies, default=0.0):.1f} s"),
     ]
 
 
 def markdown_table(rows: Sequence[tuple[str, str]]) -> list[str]:
-    """Two-column Markdown table."""
-    return ["| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+    """Two-column Markdown table with an empty header row."""
+    return table(["", ""], rows)
 
 
 def render_report(report: Report) -> str:

@@ -9,7 +9,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "eval"
 SUMMARY_FILE = "orangesum_valid300.jsonl"
 TRAIN_FILE = "orangesum_train5k.jsonl"

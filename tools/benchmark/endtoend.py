@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from precis.benchmark.stack import RunningStack, embedded_stack
-from precis.benchmark.throughput import cpu_seconds
+from tools.benchmark.stack import RunningStack, embedded_stack
+from tools.benchmark.throughput import cpu_seconds
 
 IDLE_RUNS = 5
 POLL_SECONDS = 0.05

@@ -9,8 +9,8 @@ from spacy.language import Language as SpacyLanguage
 
 from precis.core import Document, Summariser
 from precis.core.text import clean_typography
-from precis.evaluation.data import ENTITY_TYPES, Article, NerDocument, Span
-from precis.evaluation.rouge import lead
+from tools.evaluation.data import ENTITY_TYPES, Article, NerDocument, Span
+from tools.evaluation.rouge import lead
 
 _BATCH_SIZE = 16
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_plus
 
-from precis.benchmark.stack import RunningStack, embedded_stack
-from precis.benchmark.stats import Summary
+from tools.benchmark.stack import RunningStack, embedded_stack
+from tools.common.stats import Summary
 
 PROBE = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT = 600

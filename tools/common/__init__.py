@@ -1,0 +1,1 @@
+"""Helpers the developer tools share: timing statistics, machine facts and Markdown tables."""

@@ -1,0 +1,1 @@
+"""`make loadtest`: generated articles through the embedded stack, to show that none is lost or run twice."""
