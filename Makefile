@@ -33,6 +33,7 @@ test: $(VENV)/.dev-installed lint typecheck ## Lint and type-check, then run the
 
 lint: $(VENV)/.dev-installed ## ruff (style, imports, commented-out code)
 	$(BIN)/ruff check src tests tools functions layers mk
+	$(BIN)/ruff format --check src tests tools functions layers mk
 
 typecheck: $(VENV)/.dev-installed ## mypy over the package
 	$(BIN)/mypy src tools

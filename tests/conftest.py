@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from precis.core import Summariser
+from precis.core.pipeline import Summariser
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"

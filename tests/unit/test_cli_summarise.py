@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from precis import cli
-from precis.core import Summariser
+from precis.core.pipeline import Summariser
 from tests.conftest import SEEDS
 
 

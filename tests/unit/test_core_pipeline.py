@@ -7,7 +7,8 @@ import json
 import jsonschema
 import pytest
 
-from precis.core import ArticleError, Summariser
+from precis.core.errors import ArticleError
+from precis.core.pipeline import Summariser
 from tests.conftest import SCHEMA_PATH, SEEDS
 
 FUNCTION_WORDS = {"n'", "qu'", "l'", "d'", "le", "la", "les", "il", "ce", "de"}
@@ -103,7 +104,8 @@ def test_pipeline_english_gets_summary_but_no_french_entities(summariser: Summar
     assert document["language"]["code"] == "en"
     assert document["entities"] == []
     assert document["model"] is None
-    assert "no entity model" in document["entities_status"]
+    assert document["entities_status"] == "no_model"
+    assert "no entity model" in document["entities_reason"]
     assert document["summary"]
     jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
 
@@ -167,7 +169,8 @@ def test_pipeline_third_language_takes_the_agnostic_path(summariser: Summariser)
     document = summariser.summarise(text.encode()).to_dict()
     assert document["language"]["code"] == "de"
     assert document["entities"] == [] and document["model"] is None
-    assert "'de'" in document["entities_status"]
+    assert document["entities_status"] == "no_model"
+    assert "'de'" in document["entities_reason"]
     assert document["title"] == "Der Bundestag beschließt ein neues Klimagesetz"
     assert document["summary"]
     assert "de" not in summariser.models
@@ -176,4 +179,5 @@ def test_pipeline_third_language_takes_the_agnostic_path(summariser: Summariser)
 def test_pipeline_undetermined_language_is_said(summariser: Summariser) -> None:
     document = summariser.summarise(b"12345 67890 ---- 2024 ++++ 3.14\n\n0000 1111 2222\n").to_dict()
     assert document["language"]["code"] == "und"
-    assert "could not be determined" in document["entities_status"]
+    assert document["entities_status"] == "language_undetermined"
+    assert "could not be determined" in document["entities_reason"]

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from precis.core import ArticleError
+from precis.core.errors import ArticleError
 from precis.core.text import clean_typography, decode, html_to_text, looks_like_html
 
 FRENCH = "L’été à Besançon : « Ça coûte cher », dit Hélène.\n"

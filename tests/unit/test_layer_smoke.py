@@ -31,7 +31,7 @@ print(json.dumps({
 
 CORE_SCRIPT = """
 import json, sys
-from precis.core import Summariser
+from precis.core.pipeline import Summariser
 document = Summariser.load({"fr": sys.argv[1]}).summarise(open(sys.argv[2], "rb").read())
 print(json.dumps(document.to_dict()))
 """

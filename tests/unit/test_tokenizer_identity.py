@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokenizer import Tokenizer
 
-from precis.core import Summariser
+from precis.core.pipeline import Summariser
 from precis.core.regex_fold import MIN_FOLD_LENGTH, fold_alternatives
 from precis.core.text import clean_typography
 from tests.conftest import REPO_ROOT, SEEDS

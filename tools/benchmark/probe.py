@@ -28,7 +28,7 @@ def stock(model: str, article: str) -> dict[str, float]:
 
 def core(model: str, article: str, cache_dir: str = "") -> dict[str, float]:
     """Précis's core: import, `Summariser.load`, one `summarise(bytes)`."""
-    from precis.core import Summariser
+    from precis.core.pipeline import Summariser
 
     imported = time.monotonic()
     summariser = Summariser.load({"fr": model}, cache_dir=Path(cache_dir) if cache_dir else None)

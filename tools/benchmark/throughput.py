@@ -55,7 +55,7 @@ def cpu_seconds() -> float:
 
 def worker(model: str, ready: Queue[Any], start: Event, tasks: Queue[Any], results: Queue[Any]) -> None:
     """What `precis summarise` does per file (read, summarise, JSON), once the model is loaded."""
-    from precis.core import Summariser
+    from precis.core.pipeline import Summariser
 
     summariser = Summariser.load({"fr": model})
     ready.put(peak_rss_mb())

@@ -107,7 +107,7 @@ def load_systems(model: str) -> tuple[Any, Any, Any]:
     """Précis's summariser, the stock full pipeline, and the stock pipeline with only `ner`."""
     import spacy
 
-    from precis.core import Summariser
+    from precis.core.pipeline import Summariser
 
     summariser = Summariser.load({"fr": model})
     full = spacy.load(model)
@@ -137,7 +137,7 @@ def measure_set(systems: tuple[Any, Any, Any], name: str, data: list[bytes], rou
 
 def linearity(summariser: Any, article: bytes) -> Linearity:
     """The article once and LINEAR_REPEATS times: do the rules after spaCy grow linearly with length?"""
-    from precis.core import Summariser
+    from precis.core.pipeline import Summariser
 
     timed = TimedPipeline(summariser.pipelines["fr"])
     probe = Summariser(pipelines=cast(Any, {"fr": timed}), models=summariser.models)

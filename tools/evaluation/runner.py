@@ -15,7 +15,7 @@ from typing import TypeVar
 import spacy
 
 import precis
-from precis.core import Summariser
+from precis.core.pipeline import Summariser
 from tools.evaluation.data import Article, NerDocument, read_articles, read_ner_documents
 from tools.evaluation.rouge import SummaryScores, score_summaries, split_sentences
 from tools.evaluation.scoring import MATCH_MODES, Counts, corpus_counts, retyped_spans

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from spacy.language import Language as SpacyLanguage
 
-from precis.core import Document, Summariser
+from precis.core.document import Document
+from precis.core.pipeline import Summariser
 from precis.core.text import clean_typography
 from tools.evaluation.data import ENTITY_TYPES, Article, NerDocument, Span
 from tools.evaluation.rouge import lead

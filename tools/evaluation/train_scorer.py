@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 from rouge_score.rouge_scorer import RougeScorer
 
-from precis.core import Summariser
-from precis.core.pipeline import Analysis
+from precis.core.pipeline import Analysis, Summariser
 from precis.core.scoring import FEATURES, LinearScorer
 from precis.core.summary import select_sentences, to_sentence
 from tools.evaluation.data import DEFAULT_DATA_DIR, REPO_ROOT, TRAIN_FILE, Article, read_articles

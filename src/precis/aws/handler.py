@@ -25,7 +25,9 @@ from botocore.config import Config
 from precis.aws import events, storage
 from precis.aws.events import ObjectRef
 from precis.aws.settings import Settings
-from precis.core import PIPELINE_VERSION, ArticleError, Summariser
+from precis.core.document import PIPELINE_VERSION
+from precis.core.errors import ArticleError
+from precis.core.pipeline import Summariser
 
 logger = Logger()
 # botocore logs request and response bodies, article text included, at DEBUG: keep it above that level even

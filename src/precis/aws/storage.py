@@ -102,7 +102,16 @@ def put_result(dynamodb: Any, table: str, item: dict[str, Any], *, s3: Any, resu
 
 def trimmed_document(document: dict[str, Any]) -> dict[str, Any]:
     """What listings and searches show of a document (title, language, top entities, summary), bounded."""
-    small = ("schema_version", "language", "model", "entities_status", "stats", "encoding", "source_format")
+    small = (
+        "schema_version",
+        "language",
+        "model",
+        "entities_status",
+        "entities_reason",
+        "stats",
+        "encoding",
+        "source_format",
+    )
     return {
         **{name: document[name] for name in small if name in document},
         "title": document["title"][:TITLE_CHARS],

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+# Changes whenever the same article would give another document; `precis reprocess --stale` reruns the rest.
+PIPELINE_VERSION = "2"
+# Why `entities` may be empty: a closed set of codes, with a human-readable reason beside it.
+EntitiesStatus = Literal["ok", "no_model", "language_undetermined"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ class Document:
     language: Language
     model: ModelInfo | None
     entities: tuple[Entity, ...]
-    entities_status: str
+    entities_status: EntitiesStatus
+    entities_reason: str | None
     summary: tuple[Sentence, ...]
     who: tuple[str, ...]
     where: tuple[str, ...]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from precis.core.document import Entity
-from precis.core.layout import slug_key
+from precis.core.identity import fingerprint
 
 KEPT_TYPES = ("PER", "ORG", "LOC")
 _FUNCTION_WORDS = frozenset(
@@ -120,7 +120,7 @@ def _group_by_key(mentions: Iterable[Mention]) -> list[_Group]:
     """Mentions equal up to accents, case, hyphens and apostrophes (`Etats Unis` = `États-Unis`)."""
     groups: dict[str, _Group] = {}
     for mention in mentions:
-        key = slug_key(mention.text)
+        key = fingerprint(mention.text)
         if key:
             groups.setdefault(key, _Group(key)).mentions.append(mention)
     return list(groups.values())

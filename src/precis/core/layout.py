@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from precis.core.identity import fingerprint
 
 _PARAGRAPH = re.compile(r"[^\n]+(?:\n[ \t]*[^\s][^\n]*)*")
 _TRAILING_ID = re.compile(r"[A-Za-z]{0,8}[-_]?\d+[A-Za-z0-9_-]*")
@@ -82,17 +83,9 @@ def _is_trailing_id(line: str) -> bool:
     return "\n" not in line and len(line) <= 24 and bool(_TRAILING_ID.fullmatch(line.strip()))
 
 
-def slug_key(text: str) -> str:
-    """Text folded the way slugs are made: no accents, no apostrophes, punctuation as spaces, lowercase."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
-    folded = re.sub(r"['’`]", "", folded.lower())
-    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
-
-
 def _is_slug(line: str, title: str) -> bool:
     """A line that repeats the title (or its start) without accents or punctuation."""
-    line_key, title_key = slug_key(line), slug_key(title)
+    line_key, title_key = fingerprint(line), fingerprint(title)
     if not line_key or "\n" in line.strip():
         return False
     if title_key.startswith(line_key) and len(line_key) >= len(title_key) / 2:

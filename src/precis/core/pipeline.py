@@ -17,7 +17,7 @@ from precis.core import entities as entity_rules
 from precis.core import quotes as quote_rules
 from precis.core import scoring
 from precis.core import summary as summary_rules
-from precis.core.document import Document, Entity, Language, ModelInfo, TimeReference
+from precis.core.document import Document, EntitiesStatus, Entity, Language, ModelInfo, TimeReference
 from precis.core.keywords import key_phrases
 from precis.core.language import UNDETERMINED, detect_language, identifier
 from precis.core.layout import Block, Layout, analyse_layout
@@ -26,7 +26,6 @@ from precis.core.sentences import add_sentence_rules
 from precis.core.temporal import find_time_references
 from precis.core.text import clean_typography, decode, html_to_text, looks_like_html
 
-PIPELINE_VERSION = "1"
 MAX_NAMES = 5
 _NEEDED_COMPONENTS = ("tok2vec", "ner")
 _AGNOSTIC_LANGUAGE = "xx"
@@ -100,26 +99,29 @@ class Summariser:
         """Everything before sentence selection; the scorer's training reads the same features."""
         layout = analyse_layout(text)
         language = detect_language(_body_text(text, layout), self.cache_dir)
-        nlp, status = self._pipeline_for(language)
+        nlp, status, reason = self._pipeline_for(language)
         doc = nlp(_prepare_doc(nlp, text, layout))
         mentions = entity_rules.extract_mentions(doc)
         found = entity_rules.build_entities(mentions, text_length=len(text), title_end=_title_end(layout))
         candidates = _candidates(doc, layout)
         features = scoring.sentence_features(candidates, found, _title_words(doc, layout.title))
-        return Analysis(doc, layout, language, status, found, candidates, features)
+        return Analysis(doc, layout, language, status, reason, found, candidates, features)
 
-    def _pipeline_for(self, language: Language) -> tuple[SpacyLanguage, str]:
-        """The language's entity model, or a language-agnostic path with the reason entities are missing."""
+    def _pipeline_for(self, language: Language) -> tuple[SpacyLanguage, EntitiesStatus, str | None]:
+        """The language's entity model, or a language-agnostic path with why entities are missing."""
         if language.code in self.pipelines:
-            return self.pipelines[language.code], "ok"
+            return self.pipelines[language.code], "ok", None
+        status: EntitiesStatus
         if language.code == UNDETERMINED:
+            status = "language_undetermined"
             reason = f"the language could not be determined (confidence {language.confidence:.2f})"
         else:
+            status = "no_model"
             reason = f"no entity model is configured for language '{language.code}'"
         key = f"blank:{language.code}"
         if key not in self.pipelines:
             self.pipelines[key] = load_agnostic_pipeline(language.code)
-        return self.pipelines[key], reason
+        return self.pipelines[key], status, reason
 
 
 def _body_text(text: str, layout: Layout) -> str:
@@ -147,7 +149,8 @@ class Analysis:
     doc: Doc
     layout: Layout
     language: Language
-    entities_status: str
+    entities_status: EntitiesStatus
+    entities_reason: str | None
     entities: tuple[Entity, ...]
     candidates: list[scoring.Candidate]
     features: list[list[float]]
@@ -164,6 +167,7 @@ def _describe(analysis: Analysis, text: str, chosen: list[Span]) -> dict[str, An
         "language": analysis.language,
         "entities": found,
         "entities_status": analysis.entities_status,
+        "entities_reason": analysis.entities_reason,
         "summary": tuple(summary_rules.to_sentence(span, text) for span in chosen),
         "who": tuple(e.text for e in found if e.type in quote_rules.SPEAKER_TYPES)[:MAX_NAMES],
         "where": tuple(e.text for e in found if e.type == "LOC")[:MAX_NAMES],

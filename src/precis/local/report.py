@@ -82,9 +82,8 @@ def quote_lines(document: Mapping[str, Any], top: int) -> list[str]:
 def document_lines(document: Mapping[str, Any], *, top: int = 5) -> list[str]:
     """Title, language, top entities by type and the summary sentences of one document."""
     lines = [one_line(document.get("title") or "(no title)"), f"  {describe_language(document)}"]
-    status = document.get("entities_status", "ok")
-    if status != "ok":
-        lines.append(f"  entities: {status}")
+    if document.get("entities_status", "ok") != "ok":
+        lines.append(f"  entities: {document.get('entities_reason') or document['entities_status']}")
     for kind, entities in entities_by_type(document.get("entities", []), top).items():
         names = [f"{entity['text']} ({entity['count']})" for entity in entities]
         lines.extend(pack(names, f"  {kind:<5}", indent=7))
