@@ -35,8 +35,8 @@ lint: $(VENV)/.dev-installed ## ruff (style, imports, commented-out code)
 	$(BIN)/ruff check src tests tools functions layers mk
 	$(BIN)/ruff format --check src tests tools functions layers mk
 
-typecheck: $(VENV)/.dev-installed ## mypy over the package
-	$(BIN)/mypy src tools
+typecheck: $(VENV)/.dev-installed ## mypy over the package, the tools and the tests
+	$(BIN)/mypy src tools tests
 
 clean: ## Remove the virtual environments and build output
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache .ruff_cache .mypy_cache

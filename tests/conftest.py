@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
+from precis.aws.items import ResultItem
+from precis.aws.settings import DEFAULT_MODEL
+from precis.aws.storage import result_id
+from precis.core.document import PIPELINE_VERSION
 from precis.core.pipeline import Summariser
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -13,10 +18,23 @@ SEEDS = REPO_ROOT / "seeds"
 SCHEMA_PATH = REPO_ROOT / "src" / "precis" / "schema" / "document.schema.json"
 
 
+def result_item(bucket: str, key: str, **fields: Any) -> ResultItem:
+    """A minimal `done` item of one object, with whatever other fields a test needs."""
+    item: ResultItem = {
+        "id": result_id(bucket, key),
+        "bucket": bucket,
+        "key": key,
+        "status": "done",
+        "processed_at": "2026-12-01T00:00:00.000Z",
+        "pipeline_version": PIPELINE_VERSION,
+    }
+    return cast(ResultItem, {**item, **fields})
+
+
 @pytest.fixture(scope="session")
 def summariser() -> Summariser:
     """The French pipeline, loaded once: a load costs seconds."""
-    return Summariser.load({"fr": "fr_core_news_sm"})
+    return Summariser.load({"fr": DEFAULT_MODEL})
 
 
 @pytest.fixture(scope="session")

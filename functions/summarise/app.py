@@ -1,5 +1,5 @@
-"""Lambda entry point: re-exports the handler so its code lives, and is tested, in the precis package."""
+"""Lambda entry point of SummariseFunction: its code lives, and is tested, in precis.aws.summarise."""
 
-from precis.aws.handler import lambda_handler
+from precis.aws.summarise import from_environment
 
-__all__ = ["lambda_handler"]
+lambda_handler = from_environment()

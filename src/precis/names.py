@@ -1,4 +1,4 @@
-"""Resource names shared by template.yaml and the embedded stack, so both create the same things."""
+"""What identifies a Précis stack's parts: names template.yaml and the embedded stack share, its address."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ LOCAL_STACK_NAME = "precis"
 LOCAL_ACCOUNT_ID = "123456789012"
 LOCAL_REGION = "us-east-1"
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
+# Where `precis serve` listens, and the function its workers build (module:factory, called once per worker).
+DEFAULT_PORT = 4566
+DEFAULT_ENDPOINT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+DEFAULT_HANDLER = "precis.aws.summarise:from_environment"
 
 
 @dataclass(frozen=True)

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote_plus
 
-import boto3
 import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 from moto.core.models import botocore_stubber
 
-from precis.aws.settings import Settings
+from precis.aws.items import ResultItem
+from precis.aws.settings import DEFAULT_MODELS, Settings
 from precis.aws.storage import get_result, list_results
-from precis.names import LOCAL_ACCOUNT_ID, LOCAL_NAMES, LOCAL_REGION
+from precis.aws.summarise import (
+    LambdaHandler,
+    SummariseFunction,
+    Summarises,
+    lambda_handler_for,
+    logger,
+    make_clients,
+)
+from precis.core.document import Document
+from precis.core.pipeline import Summariser
+from precis.local.context import LambdaContext
+from precis.local.resources import create_resources
+from precis.names import LOCAL_NAMES, LOCAL_REGION
+from precis.stack.target import Target, local_session
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = REPO_ROOT / "events"
@@ -41,7 +54,7 @@ FAKE_ENV = {
     "PRECIS_TABLE_NAME": LOCAL_NAMES.table,
     "PRECIS_IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
     "PRECIS_RESULTS_BUCKET": RESULTS_BUCKET,
-    "PRECIS_MODELS": "fr=fr_core_news_sm",
+    "PRECIS_MODELS": DEFAULT_MODELS,
     "POWERTOOLS_SERVICE_NAME": "precis-summarise",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
@@ -53,22 +66,6 @@ def _fake_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PRECIS_MAX_OBJECT_BYTES"):
         monkeypatch.delenv(name, raising=False)
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of a Lambda context that Powertools reads."""
-
-    function_name: str = "precis-summarise"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:precis-summarise"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    remaining_ms: int = 60_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Plenty of time unless a test about timeouts says otherwise."""
-        return self.remaining_ms
 
 
 @dataclass(frozen=True)
@@ -85,13 +82,13 @@ class Stack:
         """Put an object into the articles bucket, which notifies the queue as S3 would."""
         self.s3.put_object(Bucket=LOCAL_NAMES.bucket, Key=key, Body=body)
 
-    def result(self, key: str) -> dict[str, Any]:
+    def result(self, key: str) -> ResultItem:
         """The stored item of one object, with its whole document; fails the test when there is none."""
         item = get_result(self.dynamodb, LOCAL_NAMES.table, LOCAL_NAMES.bucket, key, s3=self.s3)
         assert item is not None, f"no item for {key!r}"
         return item
 
-    def items(self) -> list[dict[str, Any]]:
+    def items(self) -> list[ResultItem]:
         """Every item of the results table."""
         return list(list_results(self.dynamodb, LOCAL_NAMES.table))
 
@@ -212,14 +209,6 @@ def redelivered(event: dict[str, Any]) -> dict[str, Any]:
     return {"Records": [{**record, "messageId": str(uuid.uuid4())} for record in event["Records"]]}
 
 
-@pytest.fixture(scope="session")
-def handler_module() -> ModuleType:
-    """The handler, imported once per session because its import loads the model."""
-    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
-        _fake_environment(monkeypatch)
-        return importlib.import_module("precis.aws.handler")
-
-
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A fresh, empty moto account, started before any client of the test is created."""
@@ -228,13 +217,45 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+@dataclass
+class RecordingSummariser:
+    """The real core, noting the bytes of each article it summarises; `replacement` stands in when set."""
+
+    inner: Summarises
+    runs: list[bytes] = field(default_factory=list)
+    replacement: Callable[[bytes], Document] | None = None
+
+    def summarise(self, data: bytes) -> Document:
+        """The replacement's answer if there is one (not noted), else the real document (noted)."""
+        if self.replacement is not None:
+            return self.replacement(data)
+        self.runs.append(data)
+        return self.inner.summarise(data)
+
+
+@dataclass(frozen=True)
+class Handler:
+    """SummariseFunction built inside the test's moto account, and the entry point Lambda would call."""
+
+    function: SummariseFunction
+    summariser: RecordingSummariser
+    lambda_handler: LambdaHandler
+
+    @classmethod
+    def build(cls, settings: Settings, summariser: RecordingSummariser, **options: Any) -> Handler:
+        """A function over these settings with fresh clients (made inside the current moto account)."""
+        function = SummariseFunction(settings, summariser, make_clients(settings), **options)
+        return cls(function, summariser, lambda_handler_for(function))
+
+    def rebuilt(self, *, settings: Settings | None = None, **options: Any) -> Handler:
+        """The same core (and its record of runs) with other settings or options, as a new container."""
+        return self.build(settings or self.function.settings, self.summariser, **options)
+
+
 @pytest.fixture
-def handler(aws: None, handler_module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """The handler module with clients and settings built inside this test's moto account."""
-    settings = Settings.from_env()
-    monkeypatch.setattr(handler_module, "SETTINGS", settings)
-    monkeypatch.setattr(handler_module, "CLIENTS", handler_module.make_clients(settings))
-    return handler_module
+def handler(aws: None, summariser: Summariser) -> Handler:
+    """The function as deployed, over this test's moto account and the session's loaded core."""
+    return Handler.build(Settings.from_env(), RecordingSummariser(summariser))
 
 
 @pytest.fixture
@@ -246,57 +267,32 @@ def backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 
 @pytest.fixture
-def nlp_runs(handler: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+def log_stream(handler: Handler) -> Iterator[io.StringIO]:
+    """Everything the handler's Powertools logger writes during the test."""
+    stream_handler = logger.logger_handler
+    assert isinstance(stream_handler, logging.StreamHandler)
+    stream = io.StringIO()
+    previous = stream_handler.setStream(stream)
+    yield stream
+    stream_handler.setStream(previous)
+
+
+@pytest.fixture
+def nlp_runs(handler: Handler) -> list[bytes]:
     """The bytes of every article the core summarises during the test, in order."""
-    runs: list[bytes] = []
-    summarise: Callable[[bytes], Any] = handler.SUMMARISER.summarise
-
-    def counted(data: bytes) -> Any:
-        runs.append(data)
-        return summarise(data)
-
-    monkeypatch.setattr(handler.SUMMARISER, "summarise", counted)
-    return runs
+    return handler.summariser.runs
 
 
 @pytest.fixture
 def context() -> LambdaContext:
-    """A Lambda context for the Powertools decorators."""
+    """A Lambda context with a minute left, as the deployed function's timeout gives it."""
     return LambdaContext()
 
 
 @pytest.fixture
 def stack(aws: None) -> Stack:
-    """Buckets, tables, queue with a dead-letter queue, and the S3 -> SQS notification between them."""
-    s3, dynamodb, sqs = (boto3.client(name, region_name=LOCAL_REGION) for name in ("s3", "dynamodb", "sqs"))
-    for bucket in (LOCAL_NAMES.bucket, RESULTS_BUCKET):
-        s3.create_bucket(Bucket=bucket)
-    for table in (LOCAL_NAMES.table, IDEMPOTENCY_TABLE):
-        dynamodb.create_table(
-            TableName=table,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    dynamodb.update_time_to_live(
-        TableName=IDEMPOTENCY_TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
-    )
-    dlq_url = sqs.create_queue(QueueName=LOCAL_NAMES.dead_letter_queue)["QueueUrl"]
-    dlq_arn = _queue_arn(sqs, dlq_url)
-    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}
-    queue_url = sqs.create_queue(
-        QueueName=LOCAL_NAMES.queue, Attributes={"RedrivePolicy": json.dumps(redrive)}
-    )["QueueUrl"]
-    queue_arn = _queue_arn(sqs, queue_url)
-    s3.put_bucket_notification_configuration(
-        Bucket=LOCAL_NAMES.bucket,
-        NotificationConfiguration={
-            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
-        },
-    )
-    return Stack(s3=s3, dynamodb=dynamodb, sqs=sqs, queue_url=queue_url, queue_arn=queue_arn)
-
-
-def _queue_arn(sqs: Any, url: str) -> str:
-    """A queue's ARN, which notifications and redrive policies refer to."""
-    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    """The embedded stack's resources, made in this test's moto account by the code that makes them there."""
+    target = Target(local_session(), None, LOCAL_NAMES)
+    queues = create_resources(target, visibility_timeout=360, max_receive_count=5)
+    s3, dynamodb, sqs = (target.client(name) for name in ("s3", "dynamodb", "sqs"))
+    return Stack(s3=s3, dynamodb=dynamodb, sqs=sqs, queue_url=queues.queue_url, queue_arn=queues.queue_arn)

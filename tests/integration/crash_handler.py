@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib
 import json
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from precis.aws.summarise import (
+    LambdaHandler,
+    SummariseFunction,
+    Summarises,
+    function_from_environment,
+    lambda_handler_for,
+)
+from precis.core.document import Document
 from tests.integration.poison_handler import object_keys
 
 GATE_VARIABLE = "CRASH_HANDLER_GATE"
@@ -31,35 +35,36 @@ def note(**entry: Any) -> None:
         log.write(json.dumps({"pid": os.getpid(), **entry}) + "\n")
 
 
-def gated(summarise: Callable[[bytes], Any], data: bytes) -> Any:
-    """Say this worker is mid-article (its idempotency record is in progress), then wait for the release."""
-    etag = hashlib.md5(data).hexdigest()
-    note(holding=etag)
-    while not (gate() / RELEASE).exists():
-        time.sleep(0.05)
-    document = summarise(data)
-    note(summarised=etag)
-    return document
+class GatedSummariser:
+    """Says this worker is mid-article (its idempotency record is in progress), then waits for the release."""
+
+    def __init__(self, inner: Summarises) -> None:
+        self.inner = inner
+
+    def summarise(self, data: bytes) -> Document:
+        """The real document, once the test has released the gate."""
+        etag = hashlib.md5(data).hexdigest()
+        note(holding=etag)
+        while not (gate() / RELEASE).exists():
+            time.sleep(0.05)
+        document = self.inner.summarise(data)
+        note(summarised=etag)
+        return document
 
 
-@functools.cache
-def real_handler() -> ModuleType:
-    """The handler module (its import loads the model and reads the function's environment), gated."""
-    module = importlib.import_module("precis.aws.handler")
-    module.SUMMARISER.summarise = functools.partial(gated, module.SUMMARISER.summarise)
-    return module
+def create() -> LambdaHandler:
+    """The real function with its summariser gated, logging each delivery's keys and receive count."""
+    real = function_from_environment()
+    handler = lambda_handler_for(
+        SummariseFunction(real.settings, GatedSummariser(real.summariser), real.clients)
+    )
 
+    def lambda_handler(event: dict[str, Any], context: Any) -> Any:
+        for record in event["Records"]:
+            note(
+                keys=object_keys(record["body"]),
+                receive_count=int(record["attributes"]["ApproximateReceiveCount"]),
+            )
+        return handler(event, context)
 
-def lambda_handler(event: dict[str, Any], context: Any) -> Any:
-    """Log each delivery's keys and receive count, then run the real handler."""
-    for record in event["Records"]:
-        note(
-            keys=object_keys(record["body"]),
-            receive_count=int(record["attributes"]["ApproximateReceiveCount"]),
-        )
-    return real_handler().lambda_handler(event, context)
-
-
-# A worker loads the model now, before it says it is ready; the test process only reads the constants above.
-if GATE_VARIABLE in os.environ:
-    real_handler()
+    return lambda_handler

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import importlib
 import os
-from types import ModuleType
 from typing import Any
 
+from precis.aws.summarise import LambdaHandler, from_environment
 from tests.integration.poison_handler import object_keys
 
 DROP_VARIABLE = "LOSSY_HANDLER_DROP"
-
-
-@functools.cache
-def real_handler() -> ModuleType:
-    """The handler module (its import loads the model and reads the function's environment)."""
-    return importlib.import_module("precis.aws.handler")
 
 
 def dropped() -> set[str]:
@@ -24,13 +16,14 @@ def dropped() -> set[str]:
     return set(os.environ.get(DROP_VARIABLE, "").splitlines()) - {""}
 
 
-def lambda_handler(event: dict[str, Any], context: Any) -> Any:
-    """Pass on only the records to keep; the dropped ones count as successes, so they are deleted."""
-    lost = dropped()
-    kept = [record for record in event["Records"] if not lost & set(object_keys(record["body"]))]
-    return real_handler().lambda_handler({**event, "Records": kept}, context)
+def create() -> LambdaHandler:
+    """The real handler behind a filter that passes on only the records to keep."""
+    real = from_environment()
 
+    def lambda_handler(event: dict[str, Any], context: Any) -> Any:
+        """The dropped records count as successes, so the worker deletes them."""
+        lost = dropped()
+        kept = [record for record in event["Records"] if not lost & set(object_keys(record["body"]))]
+        return real({**event, "Records": kept}, context)
 
-# A worker loads the model now, before it says it is ready; the test process only reads the constant above.
-if DROP_VARIABLE in os.environ:
-    real_handler()
+    return lambda_handler

@@ -41,3 +41,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if any("poison" in key for key in object_keys(record["body"])):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def create() -> Any:
+    """The worker's factory: this handler needs no set-up."""
+    return lambda_handler

@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import replace
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from precis.aws.events import SEQUENCER_WIDTH
+from precis.aws.summarise import MIN_REMAINING_MS
 from precis.names import LOCAL_NAMES
 from tests.integration.conftest import (
     IDEMPOTENCY_TABLE,
     SEED,
     SHORT_SEED,
+    Handler,
     LambdaContext,
     Stack,
     redelivered,
@@ -40,7 +41,7 @@ def _idempotency_records(stack: Stack) -> list[dict[str, Any]]:
 
 
 def test_handler_processes_one_object_version_once_however_often_it_is_delivered(
-    handler: ModuleType, stack: Stack, context: LambdaContext, nlp_runs: list[bytes]
+    handler: Handler, stack: Stack, context: LambdaContext, nlp_runs: list[bytes]
 ) -> None:
     stack.upload(KEY, SHORT_SEED.read_bytes())
     event = stack.receive_event()
@@ -58,7 +59,7 @@ def test_handler_processes_one_object_version_once_however_often_it_is_delivered
 
 
 def test_handler_processes_a_new_upload_of_the_same_key_again(
-    handler: ModuleType, stack: Stack, context: LambdaContext, nlp_runs: list[bytes]
+    handler: Handler, stack: Stack, context: LambdaContext, nlp_runs: list[bytes]
 ) -> None:
     versions = [SHORT_SEED.read_bytes(), SEED.read_bytes(), SHORT_SEED.read_bytes()]
 
@@ -74,7 +75,7 @@ def test_handler_processes_a_new_upload_of_the_same_key_again(
 
 
 def test_handler_never_lets_an_older_event_overwrite_a_newer_result(
-    handler: ModuleType, stack: Stack, context: LambdaContext, nlp_runs: list[bytes]
+    handler: Handler, stack: Stack, context: LambdaContext, nlp_runs: list[bytes]
 ) -> None:
     stack.upload(KEY, SHORT_SEED.read_bytes())
     stack.upload(KEY, SEED.read_bytes())
@@ -102,7 +103,7 @@ def test_handler_never_lets_an_older_event_overwrite_a_newer_result(
     ],
 )
 def test_handler_compares_sequencers_of_different_lengths_as_s3_documents(
-    handler: ModuleType, stack: Stack, context: LambdaContext, first: str, second: str, kept: str
+    handler: Handler, stack: Stack, context: LambdaContext, first: str, second: str, kept: str
 ) -> None:
     stack.upload(KEY, SHORT_SEED.read_bytes())
     etag = _md5(SHORT_SEED.read_bytes())
@@ -114,7 +115,7 @@ def test_handler_compares_sequencers_of_different_lengths_as_s3_documents(
 
 
 def test_handler_orders_events_without_a_sequencer_by_event_time(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     stack.upload(KEY, SHORT_SEED.read_bytes())
     etag = _md5(SHORT_SEED.read_bytes())
@@ -128,7 +129,7 @@ def test_handler_orders_events_without_a_sequencer_by_event_time(
 
 
 def test_handler_writes_unconditionally_when_an_event_has_no_order_at_all(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     stack.upload(KEY, SHORT_SEED.read_bytes())
     etag = _md5(SHORT_SEED.read_bytes())
@@ -142,7 +143,7 @@ def test_handler_writes_unconditionally_when_an_event_has_no_order_at_all(
 
 
 def test_handler_reports_only_a_message_that_is_not_an_event(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     keys = ["batch/one.txt", "batch/two.txt"]
     for key in keys:
@@ -158,7 +159,7 @@ def test_handler_reports_only_a_message_that_is_not_an_event(
 
 
 def test_handler_leaves_objects_it_has_no_time_for_to_a_later_delivery(
-    handler: ModuleType, stack: Stack, nlp_runs: list[bytes]
+    handler: Handler, stack: Stack, nlp_runs: list[bytes]
 ) -> None:
     keys = ["late/one.txt", "late/two.txt"]
     for key in keys:
@@ -166,7 +167,7 @@ def test_handler_leaves_objects_it_has_no_time_for_to_a_later_delivery(
     event = stack.receive_event()
     articles = [record["messageId"] for record in event["Records"] if "ObjectCreated" in record["body"]]
 
-    response = handler.lambda_handler(event, LambdaContext(remaining_ms=handler.MIN_REMAINING_MS - 1))
+    response = handler.lambda_handler(event, LambdaContext.with_time_left((MIN_REMAINING_MS - 1) / 1000))
 
     assert _failed_ids(response) == articles
     assert nlp_runs == [] and stack.items() == [] and _idempotency_records(stack) == []
@@ -179,20 +180,19 @@ class _Killed(BaseException):
 
 
 def test_handler_retries_an_object_whose_run_timed_out_once_that_run_is_over(
-    handler: ModuleType, stack: Stack, monkeypatch: pytest.MonkeyPatch, nlp_runs: list[bytes]
+    handler: Handler, stack: Stack, nlp_runs: list[bytes]
 ) -> None:
-    monkeypatch.setattr(handler, "MIN_REMAINING_MS", 0)
+    handler = handler.rebuilt(min_remaining_ms=0)
     stack.upload(KEY, SHORT_SEED.read_bytes())
     event = stack.receive_event()
-    summarise = handler.SUMMARISER.summarise
 
     def killed(data: bytes) -> Any:
         raise _Killed
 
-    monkeypatch.setattr(handler.SUMMARISER, "summarise", killed)
+    handler.summariser.replacement = killed
     with pytest.raises(_Killed):
-        handler.lambda_handler(event, LambdaContext(remaining_ms=1_000))
-    monkeypatch.setattr(handler.SUMMARISER, "summarise", summarise)
+        handler.lambda_handler(event, LambdaContext.with_time_left(1.0))
+    handler.summariser.replacement = None
     deadline = time.monotonic() + 1.0
 
     while_running = handler.lambda_handler(redelivered(event), LambdaContext())
@@ -206,15 +206,13 @@ def test_handler_retries_an_object_whose_run_timed_out_once_that_run_is_over(
 
 
 def test_handler_lets_a_failed_run_be_retried_at_once(
-    handler: ModuleType, stack: Stack, context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     stack.upload(KEY, SHORT_SEED.read_bytes())
     event = stack.receive_event()
-    settings = handler.SETTINGS
-    monkeypatch.setattr(handler, "SETTINGS", replace(settings, table_name="missing-table"))
+    misconfigured = handler.rebuilt(settings=replace(handler.function.settings, table_name="missing-table"))
 
-    failed = handler.lambda_handler(event, context)
-    monkeypatch.setattr(handler, "SETTINGS", settings)
+    failed = misconfigured.lambda_handler(event, context)
     retried = handler.lambda_handler(redelivered(event), context)
 
     assert len(_failed_ids(failed)) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from types import ModuleType
 
 import boto3
 import pytest
@@ -11,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from precis.aws.storage import list_results
 from precis.names import LOCAL_NAMES, LOCAL_REGION
-from tests.integration.conftest import SEED, LambdaContext, Stack, inject_fault, load_event
+from tests.integration.conftest import SEED, Handler, LambdaContext, Stack, inject_fault, load_event
 
 BUCKET, TABLE = LOCAL_NAMES.bucket, LOCAL_NAMES.table
 SAMPLE_KEY = "seeds/fr-03.txt"
@@ -37,7 +36,7 @@ def eventbridge_stack(stack: Stack) -> Stack:
 
 @pytest.mark.parametrize("sample", ["s3-put.json", "eventbridge-object-created.json"])
 def test_handler_processes_a_direct_sample_event(
-    handler: ModuleType, stack: Stack, context: LambdaContext, sample: str
+    handler: Handler, stack: Stack, context: LambdaContext, sample: str
 ) -> None:
     stack.upload(SAMPLE_KEY, SEED.read_bytes())
 
@@ -50,7 +49,7 @@ def test_handler_processes_a_direct_sample_event(
 
 
 def test_handler_processes_the_sqs_sample_event(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     stack.upload(SAMPLE_KEY, SEED.read_bytes())
 
@@ -61,7 +60,7 @@ def test_handler_processes_the_sqs_sample_event(
 
 
 def test_handler_ignores_the_sample_s3_test_event(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     response = handler.lambda_handler(load_event("s3-test-event.json"), context)
 
@@ -70,11 +69,11 @@ def test_handler_ignores_the_sample_s3_test_event(
 
 
 def test_handler_raises_on_a_direct_event_so_lambda_retries(
-    handler: ModuleType, stack: Stack, context: LambdaContext, backoff: list[float]
+    handler: Handler, stack: Stack, context: LambdaContext, backoff: list[float]
 ) -> None:
     stack.upload(SAMPLE_KEY, SEED.read_bytes())
     throttled = "ProvisionedThroughputExceededException"
-    inject_fault(handler.CLIENTS.dynamodb, "PutItem", status=400, code=throttled, table=TABLE)
+    inject_fault(handler.function.clients.dynamodb, "PutItem", status=400, code=throttled, table=TABLE)
 
     with pytest.raises(ClientError, match="ProvisionedThroughputExceeded"):
         handler.lambda_handler(load_event("s3-put.json"), context)
@@ -82,7 +81,7 @@ def test_handler_raises_on_a_direct_event_so_lambda_retries(
 
 
 def test_handler_reads_eventbridge_keys_as_written(
-    handler: ModuleType, eventbridge_stack: Stack, context: LambdaContext
+    handler: Handler, eventbridge_stack: Stack, context: LambdaContext
 ) -> None:
     keys = ["inbox/a+b c.txt", "économie/100% sûr.txt"]
     for key in keys:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from precis.aws.summarise import MAX_ATTEMPTS
 from precis.names import LOCAL_NAMES
 from tests.integration.conftest import (
     IDEMPOTENCY_TABLE,
     RESULTS_BUCKET,
     SHORT_SEED,
+    Handler,
     LambdaContext,
     Stack,
     inject_fault,
@@ -35,10 +36,14 @@ def _failed(response: Any) -> int:
     return len(response["batchItemFailures"])
 
 
-def test_clients_retry_in_standard_mode_with_an_explicit_number_of_attempts(handler: ModuleType) -> None:
-    for client in (handler.CLIENTS.s3, handler.CLIENTS.dynamodb, handler.CLIENTS.idempotency.client):
-        assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": handler.MAX_ATTEMPTS}
-    assert handler.CLIENTS.idempotency.client is handler.CLIENTS.dynamodb
+def test_clients_retry_in_standard_mode_with_an_explicit_number_of_attempts(handler: Handler) -> None:
+    for client in (
+        handler.function.clients.s3,
+        handler.function.clients.dynamodb,
+        handler.function.clients.idempotency.client,
+    ):
+        assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
+    assert handler.function.clients.idempotency.client is handler.function.clients.dynamodb
 
 
 @pytest.mark.parametrize(
@@ -52,7 +57,7 @@ def test_clients_retry_in_standard_mode_with_an_explicit_number_of_attempts(hand
     ],
 )
 def test_handler_rides_out_a_short_fault(
-    handler: ModuleType,
+    handler: Handler,
     stack: Stack,
     event: dict[str, Any],
     backoff: list[float],
@@ -63,7 +68,7 @@ def test_handler_rides_out_a_short_fault(
     table: str | None,
 ) -> None:
     attempts = inject_fault(
-        getattr(handler.CLIENTS, client), operation, status=status, code=code, times=2, table=table
+        getattr(handler.function.clients, client), operation, status=status, code=code, times=2, table=table
     )
 
     response = handler.lambda_handler(event, LambdaContext())
@@ -85,7 +90,7 @@ def test_handler_rides_out_a_short_fault(
     ],
 )
 def test_handler_hands_a_lasting_fault_back_to_sqs_and_stores_nothing(
-    handler: ModuleType,
+    handler: Handler,
     stack: Stack,
     event: dict[str, Any],
     backoff: list[float],
@@ -96,13 +101,13 @@ def test_handler_hands_a_lasting_fault_back_to_sqs_and_stores_nothing(
     code: str,
     table: str | None,
 ) -> None:
-    faulty = getattr(handler.CLIENTS, client)
+    faulty = getattr(handler.function.clients, client)
     attempts = inject_fault(faulty, operation, status=status, code=code, table=table)
 
     response = handler.lambda_handler(event, LambdaContext())
 
     assert _failed(response) == 1
-    assert attempts == [status] * handler.MAX_ATTEMPTS
+    assert attempts == [status] * MAX_ATTEMPTS
     assert stack.items() == []
     faulty.injected_faults.clear()
     assert handler.lambda_handler(redelivered(event), LambdaContext()) == {"batchItemFailures": []}
@@ -110,23 +115,20 @@ def test_handler_hands_a_lasting_fault_back_to_sqs_and_stores_nothing(
 
 
 def test_handler_hands_back_a_large_result_the_results_bucket_refuses(
-    handler: ModuleType,
+    handler: Handler,
     stack: Stack,
     event: dict[str, Any],
     backoff: list[float],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    summarise = handler.SUMMARISER.summarise
-    monkeypatch.setattr(
-        handler.SUMMARISER,
-        "summarise",
-        lambda data: replace(summarise(data), keywords=tuple(f"mot {n}" for n in range(60_000))),
+    summarise = handler.summariser.inner.summarise
+    handler.summariser.replacement = lambda data: replace(
+        summarise(data), keywords=tuple(f"mot {n}" for n in range(60_000))
     )
-    attempts = inject_fault(handler.CLIENTS.s3, "PutObject", status=503, code="SlowDown")
+    attempts = inject_fault(handler.function.clients.s3, "PutObject", status=503, code="SlowDown")
 
     response = handler.lambda_handler(event, LambdaContext())
 
     assert _failed(response) == 1
-    assert len(attempts) == handler.MAX_ATTEMPTS
+    assert len(attempts) == MAX_ATTEMPTS
     assert stack.items() == []
     assert stack.s3.list_objects_v2(Bucket=RESULTS_BUCKET)["KeyCount"] == 0

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -19,7 +17,7 @@ from botocore.exceptions import ClientError
 from precis.aws.storage import find_by_entity, get_result, list_results
 from precis.core.document import PIPELINE_VERSION
 from precis.names import LOCAL_NAMES
-from tests.integration.conftest import SCHEMA_PATH, SEED, LambdaContext, Stack
+from tests.integration.conftest import SCHEMA_PATH, SEED, Handler, LambdaContext, Stack
 
 BUCKET, TABLE = LOCAL_NAMES.bucket, LOCAL_NAMES.table
 PNG = (
@@ -34,15 +32,6 @@ AWKWARD_KEYS = [
 ]
 
 
-@pytest.fixture
-def log_stream(handler: ModuleType) -> Iterator[io.StringIO]:
-    """Everything the handler's Powertools logger writes during the test."""
-    stream = io.StringIO()
-    previous = handler.logger.logger_handler.setStream(stream)
-    yield stream
-    handler.logger.logger_handler.setStream(previous)
-
-
 def _message_ids_by_raw_key(event: dict[str, Any]) -> dict[str, str]:
     """The SQS message id that carries each object key, as written (URL-encoded) in the notification."""
     return {
@@ -52,7 +41,7 @@ def _message_ids_by_raw_key(event: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _fail_puts_for(handler: ModuleType, key: str) -> None:
+def _fail_puts_for(handler: Handler, key: str) -> None:
     """Make DynamoDB throttle (after botocore's own retries) every write of one object's item."""
 
     def throttle(params: dict[str, Any], **_: Any) -> None:
@@ -60,11 +49,13 @@ def _fail_puts_for(handler: ModuleType, key: str) -> None:
             error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}
             raise ClientError({"Error": error}, "PutItem")
 
-    handler.CLIENTS.dynamodb.meta.events.register("before-parameter-build.dynamodb.PutItem", throttle)
+    handler.function.clients.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.PutItem", throttle
+    )
 
 
 def test_handler_stores_the_seed_article_as_a_done_item(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     data = SEED.read_bytes()
     stack.upload("seeds/fr-03.txt", data)
@@ -92,7 +83,7 @@ def test_handler_stores_the_seed_article_as_a_done_item(
 
 
 def test_handler_makes_entities_findable_by_any_case(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     stack.upload("seeds/fr-03.txt", SEED.read_bytes())
     handler.lambda_handler(stack.receive_event(), context)
@@ -103,9 +94,7 @@ def test_handler_makes_entities_findable_by_any_case(
     assert [item["key"] for item in found] == ["seeds/fr-03.txt"]
 
 
-def test_handler_decodes_every_key_of_a_batch(
-    handler: ModuleType, stack: Stack, context: LambdaContext
-) -> None:
+def test_handler_decodes_every_key_of_a_batch(handler: Handler, stack: Stack, context: LambdaContext) -> None:
     for key in AWKWARD_KEYS:
         stack.upload(key, SEED.read_bytes())
     event = stack.receive_event()
@@ -125,7 +114,7 @@ def test_handler_decodes_every_key_of_a_batch(
     [("images/photo.txt", PNG), ("drafts/empty.txt", b""), ("drafts/blank.md", b" \n\t\n ")],
 )
 def test_handler_stores_unreadable_articles_as_failed_without_failing_the_batch(
-    handler: ModuleType, stack: Stack, context: LambdaContext, key: str, body: bytes
+    handler: Handler, stack: Stack, context: LambdaContext, key: str, body: bytes
 ) -> None:
     stack.upload(key, body)
 
@@ -139,7 +128,7 @@ def test_handler_stores_unreadable_articles_as_failed_without_failing_the_batch(
 
 
 def test_handler_ignores_the_s3_test_event_moto_sends(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     event = stack.receive_event()
     assert [json.loads(record["body"]).get("Event") for record in event["Records"]] == ["s3:TestEvent"]
@@ -151,7 +140,7 @@ def test_handler_ignores_the_s3_test_event_moto_sends(
 
 
 def test_handler_reports_only_the_record_that_raised(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     keys = ["batch/one.txt", "batch/two.txt", "batch/three.txt"]
     for key in keys:
@@ -170,11 +159,11 @@ def test_handler_reports_only_the_record_that_raised(
 
 
 def test_handler_refuses_a_too_large_object_before_reading_it(
-    handler: ModuleType, stack: Stack, context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
-    monkeypatch.setattr(handler, "SETTINGS", replace(handler.SETTINGS, max_object_bytes=1_000))
+    handler = handler.rebuilt(settings=replace(handler.function.settings, max_object_bytes=1_000))
     downloads: list[str] = []
-    handler.CLIENTS.s3.meta.events.register(
+    handler.function.clients.s3.meta.events.register(
         "before-parameter-build.s3.GetObject", lambda params, **_: downloads.append(params["Key"])
     )
     stack.upload("big/article.txt", SEED.read_bytes())
@@ -189,7 +178,7 @@ def test_handler_refuses_a_too_large_object_before_reading_it(
 
 
 def test_handler_stores_a_failed_item_for_an_object_deleted_before_processing(
-    handler: ModuleType, stack: Stack, context: LambdaContext
+    handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
     stack.upload("gone/article.txt", SEED.read_bytes())
     stack.s3.delete_object(Bucket=BUCKET, Key="gone/article.txt")
@@ -203,7 +192,7 @@ def test_handler_stores_a_failed_item_for_an_object_deleted_before_processing(
 
 
 def test_handler_emits_metrics_and_never_logs_article_text(
-    handler: ModuleType,
+    handler: Handler,
     stack: Stack,
     context: LambdaContext,
     log_stream: io.StringIO,

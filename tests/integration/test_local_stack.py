@@ -6,17 +6,17 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from precis.aws.items import ResultItem
 from precis.cli import main
 from precis.core.pipeline import Summariser
-from precis.local.ingest import Uploaded, wait_for_items
 from precis.local.resources import create_table
 from precis.local.stack import EmbeddedStack, StackOptions
-from precis.local.status import queues_status, stack_status
-from precis.local.target import Target
+from precis.stack.ingest import Uploaded, wait_for_items
+from precis.stack.status import queues_status, stack_status
+from precis.stack.target import Target
 from tests.integration.conftest import SEED
 
 AWKWARD_KEY = "dossier été/revue de presse+lundi à Besançon.txt"
@@ -43,7 +43,7 @@ def upload(target: Target, key: str, body: bytes) -> Uploaded:
     return Uploaded(key, response["ETag"].strip('"'))
 
 
-def wait_for(target: Target, uploads: list[Uploaded]) -> dict[str, dict[str, Any]]:
+def wait_for(target: Target, uploads: list[Uploaded]) -> dict[str, ResultItem]:
     """The items of every upload; the test fails naming the keys that got none."""
     dynamodb, names = target.client("dynamodb"), target.names
     found, missing = wait_for_items(
@@ -129,7 +129,7 @@ def test_local_stack_message_goes_to_the_dlq_when_the_table_is_gone(stack: Embed
 
 
 def test_local_stack_stop_ends_workers_and_server() -> None:
-    handler = "tests.integration.poison_handler:lambda_handler"
+    handler = "tests.integration.poison_handler:create"
     stack = EmbeddedStack(StackOptions(port=0, workers=1, handler=handler))
     stack.start()
     stack.wait_ready(60)

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from precis.local.stack import EmbeddedStack, StackOptions
-from precis.local.status import queues_status
+from precis.stack.status import queues_status
 from tests.conftest import SEEDS
 from tests.integration.crash_handler import CALLS, GATE_VARIABLE, RELEASE
 from tests.integration.test_local_stack import DRAINED, eventually, upload, wait_for
 
-HANDLER = "tests.integration.crash_handler:lambda_handler"
+HANDLER = "tests.integration.crash_handler:create"
 # Short, but the handler starts no article with under 15 s of the invocation left.
 FUNCTION_TIMEOUT = 18
 # Above the function timeout, as Lambda requires: by the time the killed worker's messages come back, the

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from precis.local.errors import UnavailableError
+from precis.errors import UnavailableError
 from precis.local.stack import EmbeddedStack, StackOptions
-from precis.local.status import queues_status
 from precis.names import LOCAL_REGION
+from precis.stack.status import queues_status
 from tests.integration.poison_handler import LOG_VARIABLE
 from tests.integration.test_local_stack import eventually
 
-HANDLER = "tests.integration.poison_handler:lambda_handler"
+HANDLER = "tests.integration.poison_handler:create"
 
 
 def test_local_stack_poison_message_reaches_the_dlq_after_max_receive_count(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_local_stack_poison_message_reaches_the_dlq_after_max_receive_count(tmp_
     [
         ("tests.integration.no_such_module:lambda_handler", "fr=fr_core_news_sm"),
         ("not-a-dotted-path", "fr=fr_core_news_sm"),
-        ("precis.aws.handler:lambda_handler", "fr=fr_core_news_not_installed"),
+        ("precis.aws.summarise:from_environment", "fr=fr_core_news_not_installed"),
     ],
     ids=["missing-module", "malformed", "missing-model"],
 )

@@ -81,7 +81,7 @@ def test_local_stack_loadtest_sees_losses_and_double_runs(tmp_path: Path) -> Non
     lost = [article.key for article in plan.articles if article.key not in plan.duplicates][:3]
     broken = replace(
         STACK,
-        handler="tests.integration.lossy_handler:lambda_handler",
+        handler="tests.integration.lossy_handler:create",
         environment={DROP_VARIABLE: "\n".join(lost), "POWERTOOLS_IDEMPOTENCY_DISABLED": "true"},
     )
 

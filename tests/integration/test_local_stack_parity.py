@@ -12,9 +12,9 @@ from moto import mock_aws
 
 from precis.local.resources import DLQ_RETENTION_SECONDS, create_resources, notification_configuration
 from precis.local.stack import StackOptions, function_environment
-from precis.local.target import Target, local_session, local_target
 from precis.local.worker import WorkerConfig
 from precis.names import LOCAL_NAMES
+from precis.stack.target import Target, local_session, local_target
 from tests.unit.test_template import CloudFormationLoader
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"

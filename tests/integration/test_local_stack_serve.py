@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-HANDLER = "tests.integration.poison_handler:lambda_handler"
+HANDLER = "tests.integration.poison_handler:create"
 
 
 def group_alive(group: int) -> bool:

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from precis.local.errors import UnavailableError, UserError
-from precis.local.target import STACK_OUTPUTS, resolve_target
+from precis.errors import UnavailableError, UserError
 from precis.names import ResourceNames
+from precis.stack.target import STACK_OUTPUTS, resolve_target
 
 REGION = "eu-west-3"
 NAMES = ResourceNames.for_stack("prod", "111122223333", REGION)

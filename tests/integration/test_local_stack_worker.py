@@ -9,9 +9,9 @@ import pytest
 from moto import mock_aws
 
 from precis.local.resources import create_resources
-from precis.local.target import Target, local_session
 from precis.local.worker import WorkerConfig, poll_once
 from precis.names import LOCAL_NAMES, LOCAL_REGION
+from precis.stack.target import Target, local_session
 
 
 @pytest.fixture

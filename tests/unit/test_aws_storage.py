@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from precis.aws.events import SEQUENCER_WIDTH, ObjectRef
+from precis.aws.items import ResultItem
 from precis.aws.storage import (
     ObjectMissing,
     ObjectTooLarge,
@@ -26,6 +27,7 @@ from precis.aws.storage import (
     read_object,
     result_id,
 )
+from tests.conftest import result_item
 
 BUCKET, TABLE, RESULTS = "articles", "results", "results-bucket"
 # DynamoDB's limit read as 400,000 bytes; moto only refuses items over 405,000.
@@ -71,11 +73,11 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
         yield s3, dynamodb
 
 
-def _item(key: str, **fields: Any) -> dict[str, Any]:
-    return {"id": result_id(BUCKET, key), "bucket": BUCKET, "key": key, "status": "done", **fields}
+def _item(key: str, **fields: Any) -> ResultItem:
+    return result_item(BUCKET, key, **fields)
 
 
-def _put(clients: tuple[Any, Any], item: dict[str, Any]) -> bool:
+def _put(clients: tuple[Any, Any], item: ResultItem) -> bool:
     s3, dynamodb = clients
     return put_result(dynamodb, TABLE, item, s3=s3, results_bucket=RESULTS)
 
@@ -266,7 +268,7 @@ def test_put_result_keeps_the_item_of_the_later_event_whatever_the_arrival_order
     ]
 
     stored = get_result(dynamodb, TABLE, BUCKET, key)
-    assert stored is not None and stored["sequencer"].ljust(width, "0") == later.ljust(width, "0")
+    assert stored is not None and str(stored.get("sequencer")).ljust(width, "0") == later.ljust(width, "0")
     assert written == [True, second.ljust(width, "0") >= first.ljust(width, "0")]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from precis.cli import demo_report
-from precis.local.report import (
+from precis.cli.embedded import demo_report
+from precis.cli.render import (
     document_report,
     entities_by_type,
     item_report,
@@ -14,6 +14,7 @@ from precis.local.report import (
     table,
     to_json,
 )
+from tests.conftest import result_item
 
 
 def entity(kind: str, text: str, count: int, salience: float) -> dict[str, Any]:
@@ -102,10 +103,12 @@ def test_report_says_why_entities_are_missing() -> None:
 
 
 def test_report_failed_item_shows_its_error_not_a_document() -> None:
-    item = {"key": "bad.txt", "status": "failed", "error": "not UTF-8 text"}
+    item = result_item("articles", "bad.txt", status="failed", error="not UTF-8 text")
 
     assert item_report(item) == "== bad.txt [failed]\n  error: not UTF-8 text"
-    assert item_report({**item, "status": "done", "document": DOCUMENT}).startswith("== bad.txt [done]\nLes")
+    assert item_report(result_item("articles", "bad.txt", document=DOCUMENT)).startswith(
+        "== bad.txt [done]\nLes"
+    )
 
 
 def test_report_table_aligns_columns_and_handles_no_rows() -> None:
@@ -119,7 +122,10 @@ def test_report_table_aligns_columns_and_handles_no_rows() -> None:
 
 
 def test_report_demo_ends_with_totals_including_missing_items() -> None:
-    items = [{"key": "a.txt", "status": "done", "document": DOCUMENT}, {"key": "b.txt", "status": "failed"}]
+    items = [
+        result_item("articles", "a.txt", document=DOCUMENT),
+        result_item("articles", "b.txt", status="failed"),
+    ]
 
     report = demo_report(items, ["c.txt"], timeout=60)
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from precis.local.errors import UserError
-from precis.local.ingest import Upload, Uploaded, matches, normalise_prefix, plan_uploads
+from precis.errors import UserError
+from precis.stack.ingest import Upload, Uploaded, matches, normalise_prefix, plan_uploads
+from tests.conftest import result_item
 
 
 @pytest.fixture
@@ -62,6 +63,8 @@ def test_ingest_missing_path_is_a_user_error(tmp_path: Path) -> None:
 def test_ingest_item_matches_only_the_uploaded_content() -> None:
     uploaded = Uploaded("a.txt", "abc123")
 
-    assert matches({"etag": '"abc123"'}, uploaded)
-    assert not matches({"etag": "older"}, uploaded)
-    assert not matches({}, uploaded)
+    item = result_item("articles", "a.txt")
+
+    assert matches({**item, "etag": '"abc123"'}, uploaded)
+    assert not matches({**item, "etag": "older"}, uploaded)
+    assert not matches(item, uploaded)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from precis.cli import build_parser, find_seeds, main, parse_model_options, resolve_models
-from precis.local.errors import EXIT_UNAVAILABLE, EXIT_USAGE, UserError
+from precis.cli.embedded import find_seeds
+from precis.cli.main import build_parser, main
+from precis.cli.options import parse_model_options, resolve_models
+from precis.errors import ExitCode, UserError
 
 COMMANDS = [
     [],
@@ -57,7 +59,7 @@ def test_cli_usage_errors_exit_two_without_traceback(
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
 
-    assert exit_info.value.code == EXIT_USAGE
+    assert exit_info.value.code == ExitCode.USAGE
     err = capsys.readouterr().err
     assert "precis" in err
     assert "Traceback" not in err
@@ -71,7 +73,7 @@ def test_cli_defaults_match_the_documented_ones() -> None:
     summarise = parser.parse_args(["summarise", "a.txt"])
 
     assert (serve.port, serve.workers, serve.max_receive_count) == (4566, 2, 5)
-    assert serve.handler == "precis.aws.handler:lambda_handler"
+    assert serve.handler == "precis.aws.summarise:from_environment"
     assert (demo.port, demo.workers, demo.seeds) == (0, 2, None)
     assert (summarise.format, summarise.model) == ("json", None)
 
@@ -123,7 +125,7 @@ def test_cli_says_how_to_start_the_stack_when_nothing_listens(capsys: pytest.Cap
     code = main(["status", "--endpoint-url", f"http://127.0.0.1:{free_port()}"])
 
     err = capsys.readouterr().err
-    assert code == EXIT_UNAVAILABLE
+    assert code == ExitCode.UNAVAILABLE
     assert "start it with `precis serve`" in err
     assert "Traceback" not in err
 
@@ -137,7 +139,7 @@ def test_cli_stack_without_a_region_is_a_clear_error(
 
     code = main(["query", "list", "--stack", "precis-prod"])
 
-    assert code == EXIT_USAGE
+    assert code == ExitCode.USAGE
     assert "AWS_REGION" in capsys.readouterr().err
 
 

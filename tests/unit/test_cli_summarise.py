@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from precis import cli
+from precis.cli import summarise as summarise_command
+from precis.cli.main import main
 from precis.core.pipeline import Summariser
 from tests.conftest import SEEDS
 
@@ -15,7 +16,7 @@ from tests.conftest import SEEDS
 @pytest.fixture
 def shared_summariser(summariser: Summariser, monkeypatch: pytest.MonkeyPatch) -> Summariser:
     """The session's loaded model instead of a fresh load per CLI call (a load costs seconds)."""
-    monkeypatch.setattr(cli, "load_summariser", lambda models: summariser)
+    monkeypatch.setattr(summarise_command, "load_summariser", lambda models: summariser)
     return summariser
 
 
@@ -24,7 +25,7 @@ def test_summarise_json_is_exactly_the_stored_document(
 ) -> None:
     seed = SEEDS / "fr-03.txt"
 
-    code = cli.main(["summarise", str(seed)])
+    code = main(["summarise", str(seed)])
 
     assert code == 0
     assert json.loads(capsys.readouterr().out) == shared_summariser.summarise(seed.read_bytes()).to_dict()
@@ -35,9 +36,7 @@ def test_summarise_unreadable_file_is_reported_and_the_rest_continues(
 ) -> None:
     seed = SEEDS / "fr-03.txt"
 
-    code = cli.main(
-        ["summarise", "--format", "jsonl", str(tmp_path / "missing.txt"), str(seed), str(tmp_path)]
-    )
+    code = main(["summarise", "--format", "jsonl", str(tmp_path / "missing.txt"), str(seed), str(tmp_path)])
 
     out, err = capsys.readouterr()
     assert code == 1
@@ -54,9 +53,9 @@ def test_summarise_several_files_as_json_is_an_array_and_text_is_a_report(
 ) -> None:
     seeds = [str(SEEDS / "fr-03.txt"), str(SEEDS / "fr-03.txt")]
 
-    assert cli.main(["summarise", *seeds]) == 0
+    assert main(["summarise", *seeds]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
-    assert cli.main(["summarise", "--format", "text", seeds[1]]) == 0
+    assert main(["summarise", "--format", "text", seeds[1]]) == 0
     report = capsys.readouterr().out
     assert report.startswith(f"== {seeds[1]}\nLes États-Unis")
     assert "  PER  " in report

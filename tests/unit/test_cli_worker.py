@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from precis.local.worker import WorkerConfig, failed_message_ids, invoke, load_handler, new_context, sqs_event
+from tests.integration import poison_handler
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:precis-articles"
 CONFIG = WorkerConfig(
@@ -82,7 +83,7 @@ def test_worker_context_has_what_powertools_reads() -> None:
     assert context.aws_request_id != new_context(CONFIG).aws_request_id
 
 
-def test_worker_loads_a_handler_by_dotted_path() -> None:
-    assert load_handler("json:dumps")({"a": 1}) == '{"a": 1}'  # type: ignore[call-arg]
-    with pytest.raises(ValueError, match="module:function"):
+def test_worker_builds_its_handler_once_from_a_factory_path() -> None:
+    assert load_handler("tests.integration.poison_handler:create") is poison_handler.lambda_handler
+    with pytest.raises(ValueError, match="module:factory"):
         load_handler("json.dumps")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from precis.errors import ExitCode
 from tools.evaluation.__main__ import main
 from tools.evaluation.data import (
     DEFAULT_DATA_DIR,
@@ -115,10 +116,12 @@ def test_articles_give_precis_the_title_as_first_line(tmp_path: Path) -> None:
     assert article.precis_input == "Un titre\n\nLe corps."
 
 
-def test_missing_data_is_named_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_data_is_named_and_exits_unavailable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(DataMissingError, match=SUMMARY_FILE):
         check_data_dir(tmp_path)
-    assert main(["--data", str(tmp_path), "--output", str(tmp_path / "EVAL.md")]) == 2
+    assert main(["--data", str(tmp_path), "--output", str(tmp_path / "EVAL.md")]) == ExitCode.UNAVAILABLE
     assert "is absent" in capsys.readouterr().err
     assert not (tmp_path / "EVAL.md").exists()
 

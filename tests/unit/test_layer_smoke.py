@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from precis.aws.settings import DEFAULT_MODEL
+
 HERE = Path(__file__).resolve().parent
 BUILD = HERE / "../../.aws-sam/build"
 SEED = HERE / "../../seeds/fr-03.txt"
-MODEL = "fr_core_news_sm"
+MODEL = DEFAULT_MODEL
 LAYER_DIRS = ("SummariseFunction", "NlpLayer/python", "FrCoreNewsSmLayer/python")
 
 SPACY_SCRIPT = """
@@ -31,6 +33,7 @@ print(json.dumps({
 
 CORE_SCRIPT = """
 import json, sys
+from precis.aws.settings import DEFAULT_MODEL
 from precis.core.pipeline import Summariser
 document = Summariser.load({"fr": sys.argv[1]}).summarise(open(sys.argv[2], "rb").read())
 print(json.dumps(document.to_dict()))

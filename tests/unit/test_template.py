@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from precis.aws import storage
 from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, Settings
 from precis.names import SUPPORTED_SUFFIXES, ResourceNames
+from tests.conftest import result_item
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NAMES = ResourceNames.for_stack("${AWS::StackName}", "${AWS::AccountId}", "${AWS::Region}")
@@ -169,7 +170,7 @@ def references(node: Any) -> set[str]:
 
 def dependencies(resources: dict[str, Any], logical_id: str) -> set[str]:
     """Resources CloudFormation must create before logical_id: references and DependsOn, transitively."""
-    pending, seen = [logical_id], set()
+    pending, seen = [logical_id], set[str]()
     while pending:
         resource = resources[pending.pop()]
         direct = references(resource) | set(as_list(resource.get("DependsOn", [])))
@@ -386,7 +387,7 @@ def test_template_results_grant_covers_what_storing_a_large_result_calls() -> No
     # storage.put_result, as the handler calls it: a document over the item limit replacing an earlier one.
     bucket = "results-bucket"
     document = {"title": "t", "entities": [], "summary": [], "keywords": [], "padding": "x" * 500_000}
-    item = {"id": "articles/a.txt", "bucket": "articles", "key": "a.txt", "document": document}
+    item = result_item("articles", "a.txt", document=document)
     s3 = _RecordingS3()
     dynamodb = _ReplacingDynamoDB(f"s3://{bucket}/results/0123/old.json")
 

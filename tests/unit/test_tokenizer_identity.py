@@ -12,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokenizer import Tokenizer
 
+from precis.aws.settings import DEFAULT_MODEL
 from precis.core.pipeline import Summariser
 from precis.core.regex_fold import MIN_FOLD_LENGTH, fold_alternatives
 from precis.core.text import clean_typography
 from tests.conftest import REPO_ROOT, SEEDS
 
-MODEL = "fr_core_news_sm"
+MODEL = DEFAULT_MODEL
 VALIDATION = REPO_ROOT.parent / "shared" / "eval" / "orangesum_valid300.jsonl"
 PIECES = [
     *"- – — ‐ ‑ ' ’ a é É x".split(),

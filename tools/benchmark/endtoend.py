@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from precis.aws.items import ResultItem
 from tools.benchmark.stack import RunningStack, embedded_stack
 from tools.benchmark.throughput import cpu_seconds
 
@@ -44,7 +45,7 @@ class StackPass:
         return self.done / self.seconds
 
 
-def written_at(item: dict[str, Any], fallback: float) -> float:
+def written_at(item: ResultItem, fallback: float) -> float:
     """When the handler finished the item (its `processed_at`), or when we saw it if the item has none."""
     stamp = item.get("processed_at")
     return datetime.fromisoformat(stamp).timestamp() if isinstance(stamp, str) else fallback
@@ -57,7 +58,7 @@ def upload(stack: RunningStack, s3: Any, path: Path, key: str) -> float:
     return started
 
 
-def item_of(stack: RunningStack, dynamodb: Any, key: str) -> dict[str, Any] | None:
+def item_of(stack: RunningStack, dynamodb: Any, key: str) -> ResultItem | None:
     """The result item of one object, if written yet."""
     from precis.aws.storage import get_result
 

@@ -10,7 +10,6 @@ import json
 import resource
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,30 +36,14 @@ def core(model: str, article: str, cache_dir: str = "") -> dict[str, float]:
     return {"imported": imported, "loaded": loaded}
 
 
-class Context:
-    """The attributes of Lambda's context that Powertools and the handler read."""
-
-    function_name = "precis-bench"
-    function_version = "$LATEST"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:precis-bench"
-    memory_limit_in_mb = 2048
-    log_group_name = "/aws/lambda/precis-bench"
-    log_stream_name = "bench"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        """A full minute: the benchmark never runs against the function timeout."""
-        return 60_000
-
-
 def handler(event_path: str) -> dict[str, float]:
-    """The Lambda module as Lambda runs it: import (which loads the model), then one S3 event."""
-    import precis.aws.handler as function
+    """The Lambda entry as Lambda runs it: the init phase (which loads the model), then one S3 event."""
+    from precis.aws.summarise import from_environment
+    from precis.local.context import LambdaContext
 
+    lambda_handler = from_environment()
     imported = time.monotonic()
-    function.lambda_handler(json.loads(Path(event_path).read_text()), Context())
+    lambda_handler(json.loads(Path(event_path).read_text()), LambdaContext())
     return {"imported": imported, "loaded": imported}
 
 

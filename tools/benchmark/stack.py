@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-READY_TIMEOUT = 300.0
-
 
 @dataclass(frozen=True)
 class RunningStack:
@@ -41,7 +39,7 @@ def output_to(path: Path) -> Iterator[None]:
 @contextmanager
 def embedded_stack(workers: int, log: Path | None = None) -> Iterator[RunningStack]:
     """Moto server, resources and `workers` handler processes (their output to `log`), stopped on exit."""
-    from precis.local.stack import EmbeddedStack, StackOptions, function_environment
+    from precis.local.stack import READY_TIMEOUT, EmbeddedStack, StackOptions, function_environment
 
     options = StackOptions(port=0, workers=workers, log_level="WARNING")
     with ExitStack() as stack:

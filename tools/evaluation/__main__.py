@@ -7,11 +7,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from precis.aws.settings import DEFAULT_MODEL
+from precis.errors import ExitCode
 from tools.evaluation.data import DEFAULT_DATA_DIR, REPO_ROOT, DataMissingError, check_data_dir
 
-DEFAULT_MODEL = "fr_core_news_sm"
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "EVAL.md"
-EXIT_UNAVAILABLE = 2
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -38,12 +38,12 @@ def _positive(value: str) -> int:
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
-    """Run the evaluation; 2 with a reason on stderr when the data, model or rouge-score is missing."""
+    """Run the evaluation; exit 3 (unavailable), saying why, when data, model or rouge-score is missing."""
     args = build_parser(prog).parse_args(argv)
     problem = _unavailable(args.data, args.model)
     if problem:
         print(f"precis eval: {problem}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     from tools.evaluation import report, runner
 
     page = report.render(runner.run(args.data, args.model, args.limit))

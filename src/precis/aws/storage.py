@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+
+from precis.aws.items import ResultItem
 
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 # DynamoDB's item limit is 400 KB counting attribute names; 400,000 bytes is the stricter reading of "KB".
@@ -72,7 +74,7 @@ def normalise_name(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-def put_result(dynamodb: Any, table: str, item: dict[str, Any], *, s3: Any, results_bucket: str) -> bool:
+def put_result(dynamodb: Any, table: str, item: ResultItem, *, s3: Any, results_bucket: str) -> bool:
     """Write an object's item unless a newer event's item is stored; False when this one was out of date.
 
     A document too large for the item goes whole to `results_bucket`; the item then holds a trimmed view and
@@ -133,7 +135,7 @@ def trimmed_document(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def get_result(dynamodb: Any, table: str, bucket: str, key: str, *, s3: Any = None) -> dict[str, Any] | None:
+def get_result(dynamodb: Any, table: str, bucket: str, key: str, *, s3: Any = None) -> ResultItem | None:
     """The item of one object as plain Python, or None when it was never processed.
 
     With `s3`, a document kept in the results bucket is read back whole; without it the item has the trimmed
@@ -151,12 +153,12 @@ def get_result(dynamodb: Any, table: str, bucket: str, key: str, *, s3: Any = No
     return item
 
 
-def list_results(dynamodb: Any, table: str, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
+def list_results(dynamodb: Any, table: str, *, limit: int | None = None) -> Iterator[ResultItem]:
     """Every stored item (up to `limit`), in table order, as plain Python."""
     return _scan(dynamodb, {"TableName": table}, limit)
 
 
-def find_by_entity(dynamodb: Any, table: str, name: str) -> Iterator[dict[str, Any]]:
+def find_by_entity(dynamodb: Any, table: str, name: str) -> Iterator[ResultItem]:
     """Items naming an entity, by canonical name or alias, ignoring case.
 
     This scans the whole table with a filter, which is fine for a small archive; a GSI on one item per
@@ -181,7 +183,7 @@ def _call(method: Any, bucket: str, key: str, **params: Any) -> Any:
         raise
 
 
-def _unless_newer(item: dict[str, Any]) -> dict[str, Any]:
+def _unless_newer(item: ResultItem) -> dict[str, Any]:
     """The condition that stops an older event from overwriting a newer one's item (none without an order).
 
     Equal orders are the same event delivered again, or event times too close to tell apart: rewriting the
@@ -195,7 +197,7 @@ def _unless_newer(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _put_document(s3: Any, bucket: str, item: dict[str, Any]) -> str:
+def _put_document(s3: Any, bucket: str, item: ResultItem) -> str:
     """Store a whole document under a key of its own in the results bucket; return its s3:// location."""
     key = f"results/{hashlib.sha256(item['id'].encode()).hexdigest()}/{uuid.uuid4().hex}.json"
     body = json.dumps(item["document"], ensure_ascii=False).encode()
@@ -236,23 +238,23 @@ def _value_size(value: dict[str, Any]) -> int:
     return 1
 
 
-def _scan(dynamodb: Any, request: dict[str, Any], limit: int | None) -> Iterator[dict[str, Any]]:
+def _scan(dynamodb: Any, request: dict[str, Any], limit: int | None) -> Iterator[ResultItem]:
     """Yield scanned items page by page, stopping after `limit` items."""
     pages = dynamodb.get_paginator("scan").paginate(**request)
     return islice((_plain(item) for page in pages for item in page["Items"]), limit)
 
 
-def _serialise(item: dict[str, Any]) -> dict[str, Any]:
+def _serialise(item: Mapping[str, Any]) -> dict[str, Any]:
     """DynamoDB attribute values for the item, leaving out attributes whose value is None."""
     return {name: _SERIALIZER.serialize(value) for name, value in item.items() if value is not None}
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
+def _plain(item: dict[str, Any]) -> ResultItem:
     """Plain Python for a DynamoDB item: numbers as int/float, `document` parsed back into a dict."""
     result = {name: _from_decimal(_DESERIALIZER.deserialize(value)) for name, value in item.items()}
     if isinstance(result.get("document"), str):
         result["document"] = json.loads(result["document"])
-    return result
+    return cast(ResultItem, result)
 
 
 def _from_decimal(value: Any) -> Any:

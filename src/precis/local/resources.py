@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from precis.local.target import Target
 from precis.names import SUPPORTED_SUFFIXES
+from precis.stack.target import Target
 
 IDEMPOTENCY_EXPIRY_ATTRIBUTE = "expiration"  # what Powertools idempotency writes and template.yaml expires
 

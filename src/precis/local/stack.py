@@ -18,14 +18,15 @@ from typing import NamedTuple
 
 from moto.server import ThreadedMotoServer
 
-from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES
-from precis.local.errors import UnavailableError
+from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MODELS
+from precis.errors import UnavailableError
 from precis.local.resources import QueueAddresses, create_resources
-from precis.local.target import DEFAULT_PORT, FAKE_CREDENTIALS, Target, local_target
-from precis.local.worker import DEFAULT_HANDLER, WorkerConfig, run_worker
-from precis.names import LOCAL_REGION
+from precis.local.worker import WorkerConfig, run_worker
+from precis.names import DEFAULT_HANDLER, DEFAULT_PORT, LOCAL_REGION
+from precis.stack.target import FAKE_CREDENTIALS, Target, local_target
 
-DEFAULT_MODELS = "fr=fr_core_news_sm"
+# Loading the model takes seconds per worker; minutes only on a cold disk with several workers.
+READY_TIMEOUT = 300.0
 HOST = "127.0.0.1"
 SUPERVISE_SECONDS = 0.5
 logger = logging.getLogger(__name__)

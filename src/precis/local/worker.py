@@ -9,19 +9,15 @@ import multiprocessing
 import os
 import signal
 import sys
-import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.synchronize import Event
 from typing import Any
 
 import boto3
 
-from precis.names import LOCAL_ACCOUNT_ID
-
-DEFAULT_HANDLER = "precis.aws.handler:lambda_handler"
-FUNCTION_NAME = "precis-local-summarise"
+from precis.local.context import FUNCTION_NAME, LambdaContext, function_arn
+from precis.names import DEFAULT_HANDLER
 
 # Real credentials must not reach a worker that only ever talks to the local endpoint.
 CLEARED_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
@@ -46,41 +42,25 @@ class WorkerConfig:
     function_timeout: int = 60
     memory_mb: int = 2048
     log_level: str = "INFO"
-    account_id: str = LOCAL_ACCOUNT_ID
     log_file: str | None = None
 
 
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of Lambda's context object that Powertools and the handler read."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    deadline: float
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    log_group_name: str = f"/aws/lambda/{FUNCTION_NAME}"
-    log_stream_name: str = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before the configured function timeout, as Lambda reports them."""
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
 def load_handler(dotted: str) -> Handler:
-    """Import `module:function` once, so a model loaded at import is loaded once per worker."""
-    module_name, _, function_name = dotted.partition(":")
-    if not function_name:
-        raise ValueError(f"handler {dotted!r} is not of the form module:function")
-    handler: Handler = getattr(importlib.import_module(module_name), function_name)
-    return handler
+    """Import `module:factory` and call the factory once: Lambda's init phase (the model loads here)."""
+    module_name, _, factory_name = dotted.partition(":")
+    if not factory_name:
+        raise ValueError(f"handler {dotted!r} is not of the form module:factory")
+    factory: Callable[[], Handler] = getattr(importlib.import_module(module_name), factory_name)
+    return factory()
 
 
 def new_context(config: WorkerConfig) -> LambdaContext:
     """A fresh context per invocation (new request id, full time budget)."""
-    arn = f"arn:aws:lambda:{config.region}:{config.account_id}:function:{FUNCTION_NAME}"
-    return LambdaContext(FUNCTION_NAME, arn, config.memory_mb, time.monotonic() + config.function_timeout)
+    return LambdaContext.with_time_left(
+        config.function_timeout,
+        invoked_function_arn=function_arn(FUNCTION_NAME, config.region),
+        memory_limit_in_mb=config.memory_mb,
+    )
 
 
 def lambda_message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:

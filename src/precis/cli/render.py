@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from precis.aws.items import ResultItem
 
 ENTITY_TYPE_ORDER = ("PER", "LOC", "ORG")
 WIDTH = 100
@@ -109,7 +112,7 @@ def document_report(document: Mapping[str, Any], *, source: str | None = None, t
     return "\n".join([*header, *document_lines(document, top=top)])
 
 
-def item_report(item: Mapping[str, Any], *, top: int = 5) -> str:
+def item_report(item: ResultItem, *, top: int = 5) -> str:
     """An item as text: its document when done, its error when it failed."""
     source = f"{item.get('key', item.get('id', '?'))} [{item.get('status', '?')}]"
     if item.get("status") == "done" and item.get("document"):
@@ -117,7 +120,7 @@ def item_report(item: Mapping[str, Any], *, top: int = 5) -> str:
     return f"== {source}\n  error: {item.get('error') or 'no document stored'}"
 
 
-def item_row(item: Mapping[str, Any]) -> dict[str, str]:
+def item_row(item: ResultItem) -> dict[str, str]:
     """The columns `precis query list/entity` shows for one item."""
     return {
         "key": str(item.get("key", "")),

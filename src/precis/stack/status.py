@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
-from precis.local.target import Target
+from precis.stack.target import Target
 
 UNKNOWN_STATUS = "unknown"
 

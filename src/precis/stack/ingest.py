@@ -11,8 +11,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+from precis.aws.items import ResultItem
 from precis.aws.storage import get_result
-from precis.local.errors import UserError
+from precis.errors import UserError
 from precis.names import SUPPORTED_SUFFIXES
 
 CONTENT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html", ".htm": "text/html"}
@@ -116,7 +117,7 @@ def upload_all(s3: Any, bucket: str, uploads: Sequence[Upload], *, progress: boo
     return done
 
 
-def matches(item: dict[str, Any], uploaded: Uploaded) -> bool:
+def matches(item: ResultItem, uploaded: Uploaded) -> bool:
     """The item describes this very upload (same content), not an earlier object under the same key."""
     return str(item.get("etag") or "").strip('"') == uploaded.etag
 
@@ -131,13 +132,13 @@ def wait_for_items(
     timeout: float,
     interval: float = 0.5,
     progress: bool = True,
-) -> tuple[dict[str, dict[str, Any]], list[str]]:
+) -> tuple[dict[str, ResultItem], list[str]]:
     """Poll until every upload has its item or time is up; returns (items by key, keys still missing).
 
     With `s3`, documents kept in the results bucket (too large for an item) are read back whole.
     """
     deadline = time.monotonic() + timeout
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, ResultItem] = {}
     pending = list(uploaded)
     with progress_bar(len(pending), "item", "waiting", progress) as bar:
         while pending:

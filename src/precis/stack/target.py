@@ -12,11 +12,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
-from precis.local.errors import UnavailableError, UserError
-from precis.names import LOCAL_NAMES, LOCAL_REGION, ResourceNames
+from precis.errors import UnavailableError, UserError
+from precis.names import DEFAULT_ENDPOINT_URL, LOCAL_NAMES, LOCAL_REGION, ResourceNames
 
-DEFAULT_PORT = 4566
-DEFAULT_ENDPOINT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 STACK_OUTPUTS = {
     "bucket": "ArticlesBucketName",

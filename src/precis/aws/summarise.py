@@ -1,0 +1,284 @@
+"""SummariseFunction: events to objects, each object version summarised once, one item per object."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from precis.aws import events, storage
+from precis.aws.events import ObjectRef
+from precis.aws.items import ItemStatus, ResultItem
+from precis.aws.settings import Settings
+from precis.core.document import PIPELINE_VERSION
+from precis.core.errors import ArticleError
+
+if TYPE_CHECKING:
+    from precis.core.document import Document
+
+logger = Logger()
+# botocore logs request and response bodies, article text included, at DEBUG: keep it above that level even
+# when the function's log level (and so the root logger's) is DEBUG.
+logging.getLogger("botocore").setLevel(logging.INFO)
+tracer = Tracer()
+metrics = Metrics(namespace="Precis")
+
+# botocore's standard mode retries throttling and 5xx with backoff and jitter, up to this many tries in all.
+MAX_ATTEMPTS = 5
+# An article at the size limit takes about 5 s; one started with less time left might be cut off mid-way.
+MIN_REMAINING_MS = 15_000
+# One object version: duplicate notifications of it carry the same values, whatever their SQS message id.
+IDEMPOTENCY_KEY = "[bucket, key, version_id, etag, sequencer || event_time]"
+
+# What became of one delivery of one object, logged as the `outcome` key of its log line: `processed`,
+# `failed` and `superseded` are summarise-and-store runs; `duplicate` skipped an object version already
+# done; `retry` left the message to be delivered again.
+Outcome = Literal["processed", "failed", "superseded", "duplicate", "retry"]
+RUN_OUTCOMES: frozenset[Outcome] = frozenset({"processed", "failed", "superseded"})
+
+# Lambda passes its own context object; the local workers and the tests pass precis.local.context's.
+LambdaHandler = Callable[[dict[str, Any], Any], Mapping[str, Any]]
+
+
+class OutOfTime(RuntimeError):
+    """Too little of the invocation is left to start on an object; the message is delivered again later."""
+
+
+class Summarises(Protocol):
+    """What the function needs of the core: `precis.core.pipeline.Summariser`, or a test's stand-in."""
+
+    def summarise(self, data: bytes) -> Document:
+        """The document of an article's bytes; ArticleError when they are not a readable article."""
+        ...
+
+
+class Clients(NamedTuple):
+    """The AWS clients the function uses, built once per container."""
+
+    s3: Any
+    dynamodb: Any
+    idempotency: DynamoDBPersistenceLayer
+
+
+def make_clients(settings: Settings) -> Clients:
+    """Clients with explicit retries and timeouts; boto3 honours AWS_ENDPOINT_URL (moto, LocalStack)."""
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}, connect_timeout=5, read_timeout=20
+    )
+    dynamodb = boto3.client("dynamodb", config=config)
+    idempotency = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
+    return Clients(s3=boto3.client("s3", config=config), dynamodb=dynamodb, idempotency=idempotency)
+
+
+def _skipped_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
+    """Called instead of processing when this object version was already done: say so, and change nothing."""
+    previous = (response or {}).get("status")
+    logger.info("Duplicate delivery skipped", extra={"outcome": "duplicate", "previous_status": previous})
+    metrics.add_metric(name="DuplicatesSkipped", unit=MetricUnit.Count, value=1)
+    return response
+
+
+class SummariseFunction:
+    """The function's work over injected settings, core and clients: built once per container or test."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        summariser: Summarises,
+        clients: Clients,
+        *,
+        min_remaining_ms: int = MIN_REMAINING_MS,
+    ) -> None:
+        self.settings = settings
+        self.summariser = summariser
+        self.clients = clients
+        self.min_remaining_ms = min_remaining_ms
+        self.processor = BatchProcessor(event_type=EventType.SQS)
+        # The Lambda context is registered per invocation: an in-progress record expires with a timed-out run.
+        self.idempotency = IdempotencyConfig(
+            event_key_jmespath=IDEMPOTENCY_KEY,
+            raise_on_no_idempotency_key=True,
+            response_hook=_skipped_duplicate,
+        )
+        self._summarise_once = idempotent_function(
+            self.summarise_and_store,
+            data_keyword_argument="ref",
+            persistence_store=clients.idempotency,
+            config=self.idempotency,
+        )
+
+    def handle(self, event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
+        """SQS batches report failed records for redelivery; other events raise so Lambda retries them."""
+        self.idempotency.register_lambda_context(context)
+        if events.is_sqs_event(event):
+            return process_partial_response(
+                event=event, record_handler=self.handle_record, processor=self.processor, context=context
+            )
+        for ref in events.object_refs(event):
+            self.process_object(ref, context)
+        return {}
+
+    def handle_record(self, record: SQSRecord, lambda_context: LambdaContext) -> None:
+        """Process every object of one SQS message; an exception marks only this message as failed."""
+        for ref in events.sqs_record_refs(record):
+            self.process_object(ref, lambda_context)
+
+    @tracer.capture_method(capture_response=False)
+    def process_object(self, ref: ObjectRef, context: LambdaContext) -> None:
+        """Summarise and store one object version once, however many times its notification is delivered."""
+        logger.set_correlation_id(ref.key)
+        logger.append_keys(bucket=ref.bucket)
+        try:
+            self._ensure_time_left(context)
+            self._summarise_once(ref=ref)
+        except Exception:
+            logger.exception("Object not processed; it will be retried", extra={"outcome": "retry"})
+            raise
+
+    def summarise_and_store(self, ref: ObjectRef) -> dict[str, str]:
+        """Summarise the object and write its item; errors other than unreadable articles propagate.
+
+        Returns the little that the idempotency record keeps (never article text).
+        """
+        item = self.summarise_object(ref)
+        written = storage.put_result(
+            self.clients.dynamodb,
+            self.settings.table_name,
+            item,
+            s3=self.clients.s3,
+            results_bucket=self.settings.results_bucket,
+        )
+        _record(item, written)
+        return {"status": item["status"] if written else "superseded"}
+
+    def summarise_object(self, ref: ObjectRef) -> ResultItem:
+        """A `done` item, or a `failed` one when the object can never be summarised (no retry would help)."""
+        started = time.perf_counter()
+        try:
+            stored = storage.read_object(
+                self.clients.s3, ref.bucket, ref.key, max_bytes=self.settings.max_object_bytes
+            )
+            document = self.summariser.summarise(stored.data).to_dict()
+        except (ArticleError, storage.UnreadableObject) as error:
+            item = failed_item(ref, str(error))
+        else:
+            item = done_item(ref, stored, document)
+        item["processing_ms"] = round((time.perf_counter() - started) * 1000)
+        return item
+
+    def _ensure_time_left(self, context: LambdaContext) -> None:
+        """Refuse to start an object a timeout could cut off; failing it alone keeps the rest of the batch."""
+        remaining = context.get_remaining_time_in_millis()
+        if remaining < self.min_remaining_ms:
+            raise OutOfTime(
+                f"{remaining} ms of the invocation left, under the {self.min_remaining_ms} ms needed"
+            )
+
+
+def lambda_handler_for(function: SummariseFunction) -> LambdaHandler:
+    """The entry point Lambda calls: Powertools' logging context, tracing and metrics around `handle`."""
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Mapping[str, Any]:
+        return function.handle(event, context)
+
+    return lambda_handler
+
+
+def function_from_environment() -> SummariseFunction:
+    """The init phase: settings read once, the model loaded, clients built (SnapStart snapshots this)."""
+    from precis.core.pipeline import Summariser
+
+    settings = Settings.from_env()
+    return SummariseFunction(settings, Summariser.load(settings.models), make_clients(settings))
+
+
+def from_environment() -> LambdaHandler:
+    """The handler Lambda (and each local worker) calls, built once per container."""
+    return lambda_handler_for(function_from_environment())
+
+
+def done_item(ref: ObjectRef, stored: storage.StoredObject, document: dict[str, Any]) -> ResultItem:
+    """The item of a summarised article, projecting from the JSON document what listing and search need."""
+    model = document.get("model") or {}
+    entities = document["entities"]
+    return {
+        **_base_item(ref, "done"),
+        "document": document,
+        "title": document["title"][: storage.TITLE_CHARS],
+        "language": document["language"]["code"],
+        "entity_names": _names(entity["text"] for entity in entities),
+        "entity_aliases": _names(alias for entity in entities for alias in entity["aliases"]),
+        "etag": stored.etag,
+        "version_id": stored.version_id,
+        "size": stored.size,
+        "model_name": model.get("name"),
+        "model_version": model.get("version"),
+    }
+
+
+def failed_item(ref: ObjectRef, reason: str) -> ResultItem:
+    """The item of an object that will never summarise, so users see why instead of a silent gap."""
+    return {**_base_item(ref, "failed"), "error": reason}
+
+
+def _base_item(ref: ObjectRef, status: ItemStatus) -> ResultItem:
+    """Fields every item has, taken from the event (the object itself may be gone)."""
+    return {
+        "id": storage.result_id(ref.bucket, ref.key),
+        "bucket": ref.bucket,
+        "key": ref.key,
+        "status": status,
+        "etag": ref.etag,
+        "version_id": ref.version_id,
+        "size": ref.size,
+        "sequencer": ref.sequencer,
+        "event_time": ref.event_time,
+        "event_order": ref.order,
+        "processed_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "pipeline_version": PIPELINE_VERSION,
+    }
+
+
+def _names(names: Iterable[str]) -> list[str]:
+    """Distinct normalised names, sorted so items are stable across runs."""
+    return sorted({storage.normalise_name(name) for name in names if name.strip()})
+
+
+def _record(item: ResultItem, written: bool) -> None:
+    """Metrics and one log line per object; never the article text or the title."""
+    fields = {"status": item["status"], "processing_ms": item.get("processing_ms")}
+    metrics.add_metric(
+        name="ProcessingTime", unit=MetricUnit.Milliseconds, value=item.get("processing_ms", 0)
+    )
+    if not written:
+        metrics.add_metric(name="ArticlesSuperseded", unit=MetricUnit.Count, value=1)
+        message = "Result not stored: a newer upload of this key is already stored"
+        logger.info(message, extra={"outcome": "superseded", **fields})
+    elif item["status"] == "failed":
+        metrics.add_metric(name="ArticlesFailed", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "Article not summarised", extra={"outcome": "failed", **fields, "reason": item.get("error")}
+        )
+    else:
+        metrics.add_metric(name="ArticlesProcessed", unit=MetricUnit.Count, value=1)
+        details = {"language": item.get("language"), "entities": len(item.get("entity_names", []))}
+        logger.info("Article summarised", extra={"outcome": "processed", **fields, **details})

@@ -1,0 +1,116 @@
+"""What the commands share: argument types, common options, model selection, and where output goes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from precis.aws.settings import DEFAULT_MODEL, DEFAULT_MODELS, SettingsError, parse_models
+from precis.errors import UserError
+from precis.names import DEFAULT_ENDPOINT_URL
+
+if TYPE_CHECKING:
+    from precis.stack.target import Target
+
+Subparsers = Any
+Command = Callable[[argparse.Namespace], int]
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts and seconds."""
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
+def port_number(text: str) -> int:
+    """argparse type for --port (0 lets the system pick a free port)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
+
+
+def parse_model_options(values: Sequence[str]) -> dict[str, str]:
+    """`--model fr=fr_core_news_md` or `--model fr_core_news_md` (language read from the package prefix)."""
+    entries = [value if "=" in value else f"{value.split('_', 1)[0]}={value}" for value in values]
+    try:
+        return parse_models(",".join(entries))
+    except SettingsError as error:
+        raise UserError(str(error).replace("PRECIS_MODELS entry", "--model")) from None
+
+
+def resolve_models(values: Sequence[str] | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """--model options, else PRECIS_MODELS, else the small French model."""
+    if values:
+        return parse_model_options(values)
+    try:
+        return parse_models(environ.get("PRECIS_MODELS") or DEFAULT_MODELS)
+    except SettingsError as error:
+        raise UserError(str(error)) from None
+
+
+def models_setting(models: Mapping[str, str]) -> str:
+    """The PRECIS_MODELS value the workers' handler reads."""
+    return ",".join(f"{language}={package}" for language, package in models.items())
+
+
+def emit(text: str) -> None:
+    """Results go to stdout (flushed, so a pipe sees them as they come); everything else goes to stderr."""
+    print(text, flush=True)
+
+
+def report_error(message: str) -> None:
+    """One line on stderr, in the shape argparse uses."""
+    print(f"precis: error: {message}", file=sys.stderr, flush=True)
+
+
+def add_aws_options(parser: argparse.ArgumentParser) -> None:
+    """Options of every command that talks to AWS."""
+    group = parser.add_argument_group("stack selection (see `precis --help`)")
+    group.add_argument(
+        "--endpoint-url", help=f"AWS endpoint (default: AWS_ENDPOINT_URL, else {DEFAULT_ENDPOINT_URL})"
+    )
+    group.add_argument(
+        "--stack", metavar="NAME", help="deployed CloudFormation stack whose outputs name the resources"
+    )
+
+
+def add_format_option(parser: argparse.ArgumentParser, choices: Sequence[str], default: str) -> None:
+    """--format with the choices a command supports."""
+    parser.add_argument(
+        "--format", choices=choices, default=default, help=f"output format (default: {default})"
+    )
+
+
+def add_model_option(parser: argparse.ArgumentParser) -> None:
+    """--model, repeatable, shared by summarise, serve and demo."""
+    parser.add_argument(
+        "--model",
+        action="append",
+        metavar="[LANG=]PACKAGE",
+        help=f"spaCy package for a language, repeatable (default: PRECIS_MODELS, else fr={DEFAULT_MODEL})",
+    )
+
+
+def add_timeout_option(parser: argparse.ArgumentParser) -> None:
+    """--timeout, shared by `ingest --wait` and `demo`."""
+    parser.add_argument(
+        "--timeout", type=positive_int, default=120, help="seconds to wait for items (default: 120)"
+    )
+
+
+def add_command(commands: Subparsers, name: str, run: Command, summary: str, **kwargs: Any) -> Any:
+    """A subcommand whose description is its function's docstring, so --help and code say the same."""
+    parser = commands.add_parser(name, help=summary, description=run.__doc__, **kwargs)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def target_from(args: argparse.Namespace) -> Target:
+    """The stack chosen by --stack/--endpoint-url and the environment (boto3 is imported here, not before)."""
+    from precis.stack.target import resolve_target
+
+    return resolve_target(args.endpoint_url, args.stack, os.environ)
