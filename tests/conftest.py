@@ -12,10 +12,23 @@ from precis.aws.settings import DEFAULT_MODEL
 from precis.aws.storage import result_id
 from precis.core.document import PIPELINE_VERSION
 from precis.core.pipeline import Summariser
+from tests.cfn import load_template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"
 SCHEMA_PATH = REPO_ROOT / "src" / "precis" / "schema" / "document.schema.json"
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    """template.yaml as CloudFormation reads it, parsed once."""
+    return load_template()
+
+
+@pytest.fixture(scope="session")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    """The template's resources by logical id, which most template tests inspect."""
+    return dict(template["Resources"])
 
 
 def result_item(bucket: str, key: str, **fields: Any) -> ResultItem:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from moto import mock_aws
 
 from precis.local.resources import DLQ_RETENTION_SECONDS, create_resources, notification_configuration
@@ -15,23 +13,8 @@ from precis.local.stack import StackOptions, function_environment
 from precis.local.worker import WorkerConfig
 from precis.names import LOCAL_NAMES
 from precis.stack.target import Target, local_session, local_target
-from tests.unit.test_template import CloudFormationLoader
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 OPTIONS = StackOptions()
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    """template.yaml, short tags read as CloudFormation reads them."""
-    parsed: dict[str, Any] = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CloudFormationLoader)
-    return parsed
-
-
-@pytest.fixture(scope="module")
-def resources(template: dict[str, Any]) -> dict[str, Any]:
-    """The template's resources by logical id."""
-    return dict(template["Resources"])
 
 
 @pytest.fixture

@@ -33,7 +33,6 @@ print(json.dumps({
 
 CORE_SCRIPT = """
 import json, sys
-from precis.aws.settings import DEFAULT_MODEL
 from precis.core.pipeline import Summariser
 document = Summariser.load({"fr": sys.argv[1]}).summarise(open(sys.argv[2], "rb").read())
 print(json.dumps(document.to_dict()))
@@ -95,3 +94,15 @@ def test_layer_smoke_function_package_summarises_the_seed(run_built) -> None:
     document = run_built(CORE_SCRIPT)
     assert document["entities"]
     assert document["summary"]
+
+
+def test_layer_smoke_function_ships_only_its_entry_point_core_and_aws_shell() -> None:
+    function = BUILD / "SummariseFunction"
+    if not function.is_dir():
+        pytest.skip("no build output (SummariseFunction missing under .aws-sam/build): run `make build`")
+    shipped = sorted(path.name for path in (function / "precis").iterdir() if path.name != "__pycache__")
+    ours = {path.name for path in function.iterdir()} - {"app.py", "precis"}
+
+    assert (function / "app.py").is_file()
+    assert shipped == ["__init__.py", "aws", "core"]
+    assert not ours & {"tools", "tests", "moto", "boto3", "botocore", "spacy"}, ours

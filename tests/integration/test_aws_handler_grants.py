@@ -1,0 +1,147 @@
+"""Least privilege, proven: the role grants exactly the S3 and DynamoDB actions that real runs make."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from precis.names import LOCAL_NAMES
+from tests.cfn import BUCKET_ARN, RESULTS_BUCKET_ARN, as_list, function_statements
+from tests.integration.conftest import (
+    IDEMPOTENCY_TABLE,
+    RESULTS_BUCKET,
+    SEED,
+    SHORT_SEED,
+    Handler,
+    LambdaContext,
+    Stack,
+    inject_fault,
+    redelivered,
+)
+
+# The template's name for each resource the function's code calls: articles, results bucket keys, tables.
+RESOURCES = {
+    LOCAL_NAMES.bucket: {"Fn::Sub": f"{BUCKET_ARN}/*"},
+    RESULTS_BUCKET: {"Fn::Sub": f"{RESULTS_BUCKET_ARN}/results/*"},
+    LOCAL_NAMES.table: {"Fn::GetAtt": ["ResultsTable", "Arn"]},
+    IDEMPOTENCY_TABLE: {"Fn::GetAtt": ["IdempotencyTable", "Arn"]},
+}
+# S3 operations whose IAM action has another name (Service Authorization Reference, Amazon S3).
+S3_ACTIONS = {"HeadObject": "GetObject"}
+# Granted for what the platform does, not for a call of the code: the SQS poller, the runtime's logs,
+# the tracer, and ListBucket so that S3 answers 404 (not 403) for an article deleted before it is read.
+PLATFORM_SERVICES = ("sqs:", "logs:", "xray:")
+LIST_BUCKET = ("s3:ListBucket", repr({"Fn::Sub": BUCKET_ARN}))
+
+Grants = set[tuple[str, str]]
+
+
+class GrantRecorder:
+    """(IAM action, template resource) of every S3 and DynamoDB call made by the clients it watches."""
+
+    def __init__(self) -> None:
+        self.grants: Grants = set()
+
+    def watch(self, handler: Handler) -> Handler:
+        """Record the calls of this function's clients from now on."""
+        for client in (handler.function.clients.s3, handler.function.clients.dynamodb):
+            client.meta.events.register("before-parameter-build", self._note)
+        return handler
+
+    def _note(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        """One call: S3 actions by bucket (and version when one is named), DynamoDB actions by table."""
+        if model.service_model.service_name == "s3":
+            operation = S3_ACTIONS.get(model.name, model.name)
+            action = f"s3:{operation}Version" if params.get("VersionId") else f"s3:{operation}"
+            self.grants.add((action, repr(RESOURCES[params["Bucket"]])))
+        else:
+            self.grants.add((f"dynamodb:{model.name}", repr(RESOURCES[params["TableName"]])))
+
+
+def run(handler: Handler, event: dict[str, Any], context: LambdaContext | None = None) -> Any:
+    """Deliver one event, as the SQS poller would."""
+    return handler.lambda_handler(event, context or LambdaContext())
+
+
+def every_path(handler: Handler, stack: Stack, watch: Callable[[Handler], Handler]) -> None:
+    """Each way an object can go: done, duplicate, superseded, unreadable, too large, deleted, huge
+    result replaced, a failed run retried, and a run cut off by a timeout then taken over."""
+    stack.upload("done.txt", SHORT_SEED.read_bytes())
+    event = stack.receive_event()
+    run(handler, event)
+    run(handler, redelivered(event))
+    stack.upload("order.txt", SHORT_SEED.read_bytes())
+    stack.upload("order.txt", SEED.read_bytes())
+    newer_first = stack.receive_event()
+    run(handler, {"Records": newer_first["Records"][::-1]})
+    stack.upload("empty.txt", b"")
+    run(handler, stack.receive_event())
+    small = watch(handler.rebuilt(settings=replace(handler.function.settings, max_object_bytes=10)))
+    stack.upload("large.txt", SHORT_SEED.read_bytes())
+    run(small, stack.receive_event())
+    stack.upload("gone.txt", SHORT_SEED.read_bytes())
+    stack.s3.delete_object(Bucket=LOCAL_NAMES.bucket, Key="gone.txt")
+    run(handler, stack.receive_event())
+    summarise = handler.summariser.inner.summarise
+    handler.summariser.replacement = lambda data: replace(
+        summarise(data), keywords=tuple(f"mot {n}" for n in range(60_000))
+    )
+    for _ in range(2):
+        stack.upload("huge.txt", SEED.read_bytes())
+        run(handler, stack.receive_event())
+    handler.summariser.replacement = None
+    results = handler.function.clients.dynamodb
+    inject_fault(results, "PutItem", status=400, code="ValidationException", times=1, table=LOCAL_NAMES.table)
+    stack.upload("retried.txt", SHORT_SEED.read_bytes())
+    event = stack.receive_event()
+    with pytest.raises(BatchProcessingError):
+        run(handler, event)
+    run(handler, redelivered(event))
+    cut_off(handler, stack, watch)
+
+
+class _Killed(BaseException):
+    """Lambda ending the invocation at its timeout: no cleanup runs."""
+
+
+def cut_off(handler: Handler, stack: Stack, watch: Callable[[Handler], Handler]) -> None:
+    """A run killed mid-article leaves its record in progress; a later delivery takes it over."""
+    stack.upload("timeout.txt", SHORT_SEED.read_bytes())
+    event = stack.receive_event()
+    impatient = watch(handler.rebuilt(min_remaining_ms=0))
+
+    def killed(data: bytes) -> Any:
+        raise _Killed
+
+    impatient.summariser.replacement = killed
+    with pytest.raises(_Killed):
+        run(impatient, event, LambdaContext.with_time_left(0.5))
+    impatient.summariser.replacement = None
+    time.sleep(0.6)
+    run(handler, redelivered(event))
+
+
+def code_grants(resources: dict[str, Any]) -> Grants:
+    """What the role grants on S3 and DynamoDB, one (action, resource) pair per action, ListBucket aside."""
+    granted = {
+        (action, repr(resource))
+        for statement in function_statements(resources)
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+        if not action.startswith(PLATFORM_SERVICES)
+    }
+    return granted - {LIST_BUCKET}
+
+
+def test_handler_role_grants_exactly_the_calls_a_real_run_makes(
+    handler: Handler, stack: Stack, resources: dict[str, Any]
+) -> None:
+    recorder = GrantRecorder()
+    every_path(recorder.watch(handler), stack, recorder.watch)
+
+    assert sorted(recorder.grants) == sorted(code_grants(resources))
