@@ -21,6 +21,8 @@ from tools.common.stats import Summary
 PROBE = Path(__file__).with_name("probe.py")
 PROBE_TIMEOUT = 600
 HANDLER_LABEL = "Lambda handler: import + first S3 event (moto server)"
+CLI_HELP_LABEL = "`precis --help`"
+CLI_SUMMARISE_LABEL = "`precis summarise` of the seed"
 # The warm-up round writes .pyc files for the project's own modules even where the shell disables them.
 WITH_BYTECODE: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None}
 
@@ -177,6 +179,8 @@ def _probes(model: str, article: str, folder: Path) -> list[Probe]:
             "Précis core, empty language-id cache (first run on a machine)",
             lambda run: ["core", model, article, str(folder / f"cache-{run}")],
         ),
+        Probe(CLI_HELP_LABEL, lambda _: ["cli", "--help"]),
+        Probe(CLI_SUMMARISE_LABEL, lambda _: ["cli", "-q", "summarise", "--model", model, article]),
     ]
 
 
