@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from tools.common.stats import Summary
+from tools.common.stats import Summary, per_call_ms
 
 TEXTRANK = "pytextrank (full spaCy pipeline + textrank, 3 sentences)"
 YAKE = "YAKE (keywords, n=3, top 8)"
@@ -64,18 +62,8 @@ def run_peer(label: str, model: str, sets: dict[str, list[str]]) -> list[PeerRow
             row.error = f"{type(error).__name__}: {error}"
         return rows
     for row, texts in zip(rows, sets.values(), strict=True):
-        row.calls_ms = timed_calls(system, texts)
+        row.calls_ms = per_call_ms(system, texts)
     return rows
-
-
-def timed_calls(system: Callable[[str], Any], texts: list[str]) -> list[float]:
-    """Milliseconds of each call."""
-    times = []
-    for text in texts:
-        started = time.perf_counter()
-        system(text)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def measure_peers(model: str, sets: dict[str, list[str]]) -> list[PeerRow]:

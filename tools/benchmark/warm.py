@@ -6,11 +6,11 @@ Systems take turns over the same texts, round after round, so a busy moment on t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from tools.common.stats import Summary
+from tools.common.stats import Summary, per_call_ms
 
 OURS = "Précis `summarise` (NER + sentencizer + rules)"
 STOCK = "spaCy stock, full pipeline"
@@ -83,16 +83,6 @@ class TimedPipeline:
         self.ended = time.perf_counter()
         self.spacy += self.ended - started
         return doc
-
-
-def per_call_ms(function: Callable[[Any], object], inputs: Sequence[Any]) -> list[float]:
-    """Milliseconds of each call."""
-    times = []
-    for item in inputs:
-        started = time.perf_counter()
-        function(item)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
 
 
 def pipe_ms(nlp: Any, texts: Sequence[str]) -> float:

@@ -1,11 +1,23 @@
-"""Summaries of timings: medians and nearest-rank percentiles, robust on a noisy shared machine."""
+"""Timings and their summaries: per-call times, medians and nearest-rank percentiles, robust to noise."""
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+
+def per_call_ms(function: Callable[[Any], object], inputs: Sequence[Any]) -> list[float]:
+    """Milliseconds of each call of `function` on each input, in order."""
+    times = []
+    for item in inputs:
+        started = time.perf_counter()
+        function(item)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def percentile(values: Sequence[float], share: float) -> float:
