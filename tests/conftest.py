@@ -12,11 +12,18 @@ from precis.aws.settings import DEFAULT_MODEL
 from precis.aws.storage import result_id
 from precis.core.document import PIPELINE_VERSION
 from precis.core.pipeline import Summariser
+from precis.local import moto_dynamodb
 from tests.cfn import load_template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"
 SCHEMA_PATH = REPO_ROOT / "src" / "precis" / "schema" / "document.schema.json"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_moto_transactions() -> None:
+    """moto's DynamoDB as the embedded stack runs it: transactions isolated, and fast on large tables."""
+    moto_dynamodb.install()
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +45,7 @@ def result_item(bucket: str, key: str, **fields: Any) -> ResultItem:
         "bucket": bucket,
         "key": key,
         "status": "done",
+        "uploaded_at": "2026-12-01T00:00:00.000000Z",
         "processed_at": "2026-12-01T00:00:00.000Z",
         "pipeline_version": PIPELINE_VERSION,
     }

@@ -20,6 +20,7 @@ class ResourceNames:
 
     bucket: str
     table: str
+    index_table: str
     queue: str
     dead_letter_queue: str
     idempotency_table: str
@@ -31,6 +32,7 @@ class ResourceNames:
         return cls(
             bucket=f"{stack}-articles-{account_id}-{region}",
             table=f"{stack}-results",
+            index_table=f"{stack}-index",
             queue=f"{stack}-articles",
             dead_letter_queue=f"{stack}-articles-dlq",
             idempotency_table=f"{stack}-idempotency",

@@ -19,9 +19,11 @@ from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 from moto.core.models import botocore_stubber
 
+from precis.aws.index import Tables
 from precis.aws.items import ResultItem
+from precis.aws.query import Archive
 from precis.aws.settings import DEFAULT_MODELS, Settings
-from precis.aws.storage import get_result, list_results
+from precis.aws.storage import get_result, plain_item
 from precis.aws.summarise import (
     LambdaHandler,
     SummariseFunction,
@@ -52,6 +54,7 @@ FAKE_ENV = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": LOCAL_REGION,
     "PRECIS_TABLE_NAME": LOCAL_NAMES.table,
+    "PRECIS_INDEX_TABLE_NAME": LOCAL_NAMES.index_table,
     "PRECIS_IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
     "PRECIS_RESULTS_BUCKET": RESULTS_BUCKET,
     "PRECIS_MODELS": DEFAULT_MODELS,
@@ -89,8 +92,14 @@ class Stack:
         return item
 
     def items(self) -> list[ResultItem]:
-        """Every item of the results table."""
-        return list(list_results(self.dynamodb, LOCAL_NAMES.table))
+        """Every live item of the results table (a test may scan; no read path of the product does)."""
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=LOCAL_NAMES.table)
+        items = [plain_item(item) for page in pages for item in page["Items"]]
+        return [item for item in items if item["status"] != "deleted"]
+
+    def archive(self) -> Archive:
+        """The stack's archive, as the CLI and the API read it."""
+        return Archive(self.dynamodb, Tables(LOCAL_NAMES.table, LOCAL_NAMES.index_table), s3=self.s3)
 
     def receive_event(self) -> dict[str, Any]:
         """Every waiting message, shaped as the SQS event Lambda's event source mapping would deliver."""
@@ -132,15 +141,17 @@ class _Fault:
     status: int
     code: str
     times: int | None
+    after: int
     attempts: list[int]
 
     def answer(self, service: str, operation: str, request: Any) -> AWSResponse | None:
         """The error response for a matching request while faults remain; None lets the request through."""
-        if operation != self.operation or (
-            self.table is not None and json.loads(request.body)["TableName"] != self.table
-        ):
+        if operation != self.operation or (self.table is not None and self.table not in _tables(request)):
             return None
-        if self.times is not None and len(self.attempts) >= self.times:
+        failing = len(self.attempts) >= self.after and (
+            self.times is None or len(self.attempts) < self.after + self.times
+        )
+        if not failing:
             self.attempts.append(200)
             return None
         self.attempts.append(self.status)
@@ -154,10 +165,26 @@ class _Fault:
         return AWSResponse(request.url, self.status, headers, _Body(body.encode()))
 
 
+def _tables(request: Any) -> set[str]:
+    """The DynamoDB tables a request names: its own, or those of a transaction's actions."""
+    body = json.loads(request.body)
+    if "TableName" in body:
+        return {body["TableName"]}
+    return {action[kind]["TableName"] for action in body.get("TransactItems", []) for kind in action}
+
+
 def inject_fault(
-    client: Any, operation: str, *, status: int, code: str, times: int | None = None, table: str | None = None
+    client: Any,
+    operation: str,
+    *,
+    status: int,
+    code: str,
+    times: int | None = None,
+    table: str | None = None,
+    after: int = 0,
 ) -> list[int]:
-    """Answer `operation` with an HTTP error `times` times (default: always), before moto sees the request.
+    """Answer `operation` with an HTTP error `times` times (default: always) once `after` such requests went
+    through, before moto sees the request.
 
     The error stands in for the HTTP response, so botocore's own retries handle it as they would a real one.
     The returned list grows by one entry per matching request: the status sent back, or 200 once let through.
@@ -177,7 +204,7 @@ def inject_fault(
         client.meta.events.unregister("before-send", botocore_stubber)
         client.meta.events.register("before-send", send)
     attempts: list[int] = []
-    client.injected_faults.append(_Fault(operation, table, status, code, times, attempts))
+    client.injected_faults.append(_Fault(operation, table, status, code, times, after, attempts))
     return attempts
 
 
@@ -187,13 +214,20 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def s3_notification(
-    key: str, *, etag: str, sequencer: str | None = None, event_time: str | None = None
+    key: str,
+    *,
+    etag: str | None,
+    sequencer: str | None = None,
+    event_time: str | None = None,
+    event_name: str = "ObjectCreated:Put",
 ) -> dict[str, Any]:
-    """An S3 notification of one created object, key URL-encoded as S3 writes it; None leaves a field out."""
+    """An S3 notification of one object (created, unless told otherwise), key URL-encoded as S3 writes it;
+    None leaves a field out."""
     event = load_event("s3-put.json")
     record = event["Records"][0]
     record["s3"]["object"] = {"key": quote_plus(key), "size": 1, "eTag": etag, "sequencer": sequencer}
     record["eventTime"] = event_time
+    record["eventName"] = event_name
     return event
 
 

@@ -8,7 +8,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from precis.aws.storage import list_results
 from precis.names import LOCAL_NAMES, LOCAL_REGION
 from tests.integration.conftest import SEED, Handler, LambdaContext, Stack, inject_fault, load_event
 
@@ -65,7 +64,7 @@ def test_handler_ignores_the_sample_s3_test_event(
     response = handler.lambda_handler(load_event("s3-test-event.json"), context)
 
     assert response == {"batchItemFailures": []}
-    assert list(list_results(stack.dynamodb, TABLE)) == []
+    assert stack.items() == []
 
 
 def test_handler_raises_on_a_direct_event_so_lambda_retries(
@@ -73,7 +72,7 @@ def test_handler_raises_on_a_direct_event_so_lambda_retries(
 ) -> None:
     stack.upload(SAMPLE_KEY, SEED.read_bytes())
     throttled = "ProvisionedThroughputExceededException"
-    inject_fault(handler.function.clients.dynamodb, "PutItem", status=400, code=throttled, table=TABLE)
+    inject_fault(handler.function.clients.dynamodb, "UpdateItem", status=400, code=throttled, table=TABLE)
 
     with pytest.raises(ClientError, match="ProvisionedThroughputExceeded"):
         handler.lambda_handler(load_event("s3-put.json"), context)

@@ -49,8 +49,8 @@ def test_clients_retry_in_standard_mode_with_an_explicit_number_of_attempts(hand
 @pytest.mark.parametrize(
     ("client", "operation", "status", "code", "table"),
     [
-        ("dynamodb", "PutItem", 400, THROTTLED, TABLE),
-        ("dynamodb", "PutItem", 500, "InternalServerError", TABLE),
+        ("dynamodb", "UpdateItem", 400, THROTTLED, TABLE),
+        ("dynamodb", "UpdateItem", 500, "InternalServerError", TABLE),
         ("dynamodb", "PutItem", 400, "ThrottlingException", IDEMPOTENCY_TABLE),
         ("s3", "HeadObject", 503, "SlowDown", None),
         ("s3", "GetObject", 500, "InternalError", None),
@@ -82,8 +82,8 @@ def test_handler_rides_out_a_short_fault(
 @pytest.mark.parametrize(
     ("client", "operation", "status", "code", "table"),
     [
-        ("dynamodb", "PutItem", 400, THROTTLED, TABLE),
-        ("dynamodb", "PutItem", 503, "ServiceUnavailable", TABLE),
+        ("dynamodb", "UpdateItem", 400, THROTTLED, TABLE),
+        ("dynamodb", "UpdateItem", 503, "ServiceUnavailable", TABLE),
         ("dynamodb", "PutItem", 400, THROTTLED, IDEMPOTENCY_TABLE),
         ("s3", "HeadObject", 503, "SlowDown", None),
         ("s3", "GetObject", 500, "InternalError", None),

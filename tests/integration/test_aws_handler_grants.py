@@ -22,6 +22,8 @@ from tests.integration.conftest import (
     Stack,
     inject_fault,
     redelivered,
+    s3_notification,
+    sqs_event,
 )
 
 # The template's name for each resource the function's code calls: articles, results bucket keys, tables.
@@ -29,10 +31,18 @@ RESOURCES = {
     LOCAL_NAMES.bucket: {"Fn::Sub": f"{BUCKET_ARN}/*"},
     RESULTS_BUCKET: {"Fn::Sub": f"{RESULTS_BUCKET_ARN}/results/*"},
     LOCAL_NAMES.table: {"Fn::GetAtt": ["ResultsTable", "Arn"]},
+    LOCAL_NAMES.index_table: {"Fn::GetAtt": ["IndexTable", "Arn"]},
     IDEMPOTENCY_TABLE: {"Fn::GetAtt": ["IdempotencyTable", "Arn"]},
 }
 # S3 operations whose IAM action has another name (Service Authorization Reference, Amazon S3).
 S3_ACTIONS = {"HeadObject": "GetObject"}
+# A transaction needs no action of its own: each of its parts needs the action of its kind.
+TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
 # Granted for what the platform does, not for a call of the code: the SQS poller, the runtime's logs,
 # the tracer, and ListBucket so that S3 answers 404 (not 403) for an article deleted before it is read.
 PLATFORM_SERVICES = ("sqs:", "logs:", "xray:")
@@ -59,6 +69,12 @@ class GrantRecorder:
             operation = S3_ACTIONS.get(model.name, model.name)
             action = f"s3:{operation}Version" if params.get("VersionId") else f"s3:{operation}"
             self.grants.add((action, repr(RESOURCES[params["Bucket"]])))
+        elif model.name == "TransactWriteItems":
+            for action in params["TransactItems"]:
+                for kind, part in action.items():
+                    self.grants.add(
+                        (f"dynamodb:{TRANSACTION_ACTIONS[kind]}", repr(RESOURCES[part["TableName"]]))
+                    )
         else:
             self.grants.add((f"dynamodb:{model.name}", repr(RESOURCES[params["TableName"]])))
 
@@ -69,8 +85,8 @@ def run(handler: Handler, event: dict[str, Any], context: LambdaContext | None =
 
 
 def every_path(handler: Handler, stack: Stack, watch: Callable[[Handler], Handler]) -> None:
-    """Each way an object can go: done, duplicate, superseded, unreadable, too large, deleted, huge
-    result replaced, a failed run retried, and a run cut off by a timeout then taken over."""
+    """Each way an object can go: done, duplicate, superseded, unreadable, too large, deleted before it is
+    read, huge result replaced, deleted after, a failed run retried, and a run cut off by a timeout."""
     stack.upload("done.txt", SHORT_SEED.read_bytes())
     event = stack.receive_event()
     run(handler, event)
@@ -95,8 +111,14 @@ def every_path(handler: Handler, stack: Stack, watch: Callable[[Handler], Handle
         stack.upload("huge.txt", SEED.read_bytes())
         run(handler, stack.receive_event())
     handler.summariser.replacement = None
+    run(
+        handler,
+        sqs_event(s3_notification("huge.txt", etag="", event_name="ObjectRemoved:DeleteMarkerCreated")),
+    )
     results = handler.function.clients.dynamodb
-    inject_fault(results, "PutItem", status=400, code="ValidationException", times=1, table=LOCAL_NAMES.table)
+    inject_fault(
+        results, "UpdateItem", status=400, code="ValidationException", times=1, table=LOCAL_NAMES.table
+    )
     stack.upload("retried.txt", SHORT_SEED.read_bytes())
     event = stack.receive_event()
     with pytest.raises(BatchProcessingError):

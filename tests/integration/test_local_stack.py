@@ -12,7 +12,7 @@ import pytest
 from precis.aws.items import ResultItem
 from precis.cli import main
 from precis.core.pipeline import Summariser
-from precis.local.resources import create_table
+from precis.local.resources import RESULTS_EXPIRY_ATTRIBUTE, create_table
 from precis.local.stack import EmbeddedStack, StackOptions
 from precis.stack.ingest import Uploaded, wait_for_items
 from precis.stack.status import queues_status, stack_status
@@ -125,7 +125,7 @@ def test_local_stack_message_goes_to_the_dlq_when_the_table_is_gone(stack: Embed
         assert eventually(lambda: queues_status(target)["dead_letter_queue"]["visible"] == 1)
         assert queues_status(target)["queue"] == DRAINED
     finally:
-        create_table(dynamodb, target.names.table)
+        create_table(dynamodb, target.names.table, RESULTS_EXPIRY_ATTRIBUTE)
 
 
 def test_local_stack_stop_ends_workers_and_server() -> None:

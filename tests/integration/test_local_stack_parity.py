@@ -64,7 +64,8 @@ def test_local_stack_function_environment_matches_the_template(template: dict[st
 
 
 @pytest.mark.parametrize(
-    ("logical_id", "name"), [("ResultsTable", "table"), ("IdempotencyTable", "idempotency_table")]
+    ("logical_id", "name"),
+    [("ResultsTable", "table"), ("IndexTable", "index_table"), ("IdempotencyTable", "idempotency_table")],
 )
 def test_local_stack_tables_match_the_template(
     resources: dict[str, Any], local: Any, logical_id: str, name: str

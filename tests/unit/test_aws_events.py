@@ -119,14 +119,21 @@ def test_object_refs_reads_moto_minimal_records() -> None:
     ]
 
 
-def test_object_refs_skips_records_that_are_not_creations() -> None:
-    event = _s3_event("kept.txt", "removed.txt")
+def test_object_refs_keep_creations_and_removals_only() -> None:
+    event = _s3_event("kept.txt", "removed.txt", "tagged.txt")
     event["Records"][1]["eventName"] = "ObjectRemoved:Delete"
+    event["Records"][2]["eventName"] = "ObjectTagging:Put"
     deleted = _eventbridge_event("removed.txt")
     deleted["detail-type"] = "Object Deleted"
+    restored = _eventbridge_event("restored.txt")
+    restored["detail-type"] = "Object Restore Completed"
 
-    assert [ref.key for ref in object_refs(event)] == ["kept.txt"]
-    assert object_refs(deleted) == []
+    assert [(ref.key, ref.removed) for ref in object_refs(event)] == [
+        ("kept.txt", False),
+        ("removed.txt", True),
+    ]
+    assert [(ref.key, ref.removed) for ref in object_refs(deleted)] == [("removed.txt", True)]
+    assert object_refs(restored) == []
 
 
 @given(key=keys)

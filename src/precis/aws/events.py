@@ -23,7 +23,7 @@ class UnsupportedEvent(ValueError):
 
 @dataclass(frozen=True)
 class ObjectRef:
-    """One created object named by an event; `key` is always the real, decoded object key."""
+    """One created (or, with `removed`, deleted) object named by an event; `key` is always decoded."""
 
     bucket: str
     key: str
@@ -32,6 +32,7 @@ class ObjectRef:
     version_id: str | None = None
     sequencer: str | None = None
     event_time: str | None = None
+    removed: bool = False
 
     @property
     def order(self) -> str | None:
@@ -42,7 +43,7 @@ class ObjectRef:
         """
         if self.sequencer:
             return f"2:{normalise_sequencer(self.sequencer)}"
-        moment = _utc_time(self.event_time)
+        moment = utc_time(self.event_time)
         return f"1:{moment}" if moment else None
 
 
@@ -82,10 +83,11 @@ def sqs_record_refs(record: SQSRecord) -> list[ObjectRef]:
 
 
 def _s3_refs(event: S3Event) -> list[ObjectRef]:
-    """Created objects of an S3 notification; keys are URL-encoded there, so decode each record's own key."""
+    """Created and removed objects of an S3 notification; keys are URL-encoded there, so each record's own
+    key is decoded."""
     refs = []
     for record in event.records:
-        if not record.event_name.startswith("ObjectCreated:"):
+        if not record.event_name.startswith(("ObjectCreated:", "ObjectRemoved:")):
             continue
         obj = record.s3.get_object
         refs.append(
@@ -97,14 +99,15 @@ def _s3_refs(event: S3Event) -> list[ObjectRef]:
                 version_id=obj.get("versionId"),
                 sequencer=obj.get("sequencer"),
                 event_time=record.get("eventTime"),
+                removed=record.event_name.startswith("ObjectRemoved:"),
             )
         )
     return refs
 
 
 def _eventbridge_refs(event: S3EventBridgeNotificationEvent) -> list[ObjectRef]:
-    """The created object of an EventBridge event, whose key is NOT URL-encoded (so it is read raw)."""
-    if event.detail_type != "Object Created":
+    """The created or deleted object of an EventBridge event, whose key is NOT URL-encoded (so read raw)."""
+    if event.detail_type not in ("Object Created", "Object Deleted"):
         return []
     obj = event.detail.object
     return [
@@ -116,14 +119,17 @@ def _eventbridge_refs(event: S3EventBridgeNotificationEvent) -> list[ObjectRef]:
             version_id=obj.get("version-id"),
             sequencer=obj.get("sequencer"),
             event_time=event.get("time"),
+            removed=event.detail_type == "Object Deleted",
         )
     ]
 
 
-def _utc_time(value: str | float | None) -> str | None:
+def utc_time(value: str | float | datetime | None) -> str | None:
     """An event time in one fixed-width UTC format, so that string order is time order; None if unreadable."""
     try:
-        if isinstance(value, int | float):
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, int | float):
             moment = datetime.fromtimestamp(value, UTC)
         else:
             moment = datetime.fromisoformat(str(value))

@@ -22,6 +22,7 @@ class Settings:
     """What the shell needs from the environment; the core gets these values, never the environment."""
 
     table_name: str
+    index_table_name: str
     idempotency_table_name: str
     results_bucket: str
     models: Mapping[str, str]
@@ -33,6 +34,9 @@ class Settings:
         env = os.environ if environ is None else environ
         return cls(
             table_name=_required(env, "PRECIS_TABLE_NAME", "the name of the DynamoDB results table"),
+            index_table_name=_required(
+                env, "PRECIS_INDEX_TABLE_NAME", "the name of the DynamoDB query index table"
+            ),
             idempotency_table_name=_required(
                 env, "PRECIS_IDEMPOTENCY_TABLE_NAME", "the name of the DynamoDB idempotency table"
             ),

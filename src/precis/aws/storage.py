@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import islice
 from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -19,6 +18,9 @@ from precis.aws.items import ResultItem
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 # DynamoDB's item limit is 400 KB counting attribute names; 400,000 bytes is the stricter reading of "KB".
 MAX_ITEM_BYTES = 400_000
+# Room left for the index keys of earlier versions, which the write carries over (a few KB per version).
+PENDING_KEYS_RESERVE = 64_000
+_OR_EMPTY = "if_not_exists(%s, :empty)"
 # A trimmed document keeps at most this much of each part, so an item holding one always fits.
 TITLE_CHARS, TEXT_CHARS, SENTENCE_CHARS = 1_000, 200, 2_000
 TOP_ENTITIES, TOP_ALIASES, TOP_KEYWORDS, TOP_SENTENCES = 20, 5, 20, 5
@@ -69,37 +71,67 @@ def result_id(bucket: str, key: str) -> str:
     return f"{bucket}/{key}"
 
 
-def normalise_name(name: str) -> str:
-    """Entity names are stored and searched in this form, which makes lookups case-insensitive."""
-    return " ".join(name.split()).lower()
+def put_result(
+    dynamodb: Any, table: str, item: ResultItem, *, s3: Any, results_bucket: str
+) -> list[str] | None:
+    """Write an object's item unless a newer event's item is stored; None when this one was out of date.
 
-
-def put_result(dynamodb: Any, table: str, item: ResultItem, *, s3: Any, results_bucket: str) -> bool:
-    """Write an object's item unless a newer event's item is stored; False when this one was out of date.
-
-    A document too large for the item goes whole to `results_bucket`; the item then holds a trimmed view and
-    `document_location`. Every such write gets its own S3 key, so an out-of-date write never overwrites a
-    newer document; whichever document no item points to afterwards is deleted.
+    On success, returns the index keys that earlier versions owned and this one no longer counts on
+    (`index_pending`, kept on the item until the index writer has removed them), so a crash between this
+    write and the index's never loses track of an entry. A document too large for the item goes whole to
+    `results_bucket`; the item then holds a trimmed view and `document_location`. Every such write gets its
+    own S3 key, so an out-of-date write never overwrites a newer document; whichever document no item points
+    to afterwards is deleted.
     """
     if results_bucket == item["bucket"]:
         raise ValueError("results must never be written into the bucket whose uploads trigger the function")
     stored = {**item, "document": _json(item["document"])} if item.get("document") is not None else item
     attributes, location = _serialise(stored), None
-    if _item_size(attributes) > MAX_ITEM_BYTES:
+    if _item_size(attributes) > MAX_ITEM_BYTES - PENDING_KEYS_RESERVE:
         location = _put_document(s3, results_bucket, item)
         trimmed = _json(trimmed_document(item["document"]))
         attributes = _serialise({**stored, "document": trimmed, "document_location": location})
     try:
-        response = dynamodb.put_item(
-            TableName=table, Item=attributes, ReturnValues="ALL_OLD", **_unless_newer(item)
+        response = dynamodb.update_item(
+            TableName=table,
+            Key={"id": attributes.pop("id")},
+            ReturnValues="ALL_OLD",
+            **_replacing(attributes, item),
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
         _delete_document(s3, location)
-        return False
-    _delete_document(s3, response.get("Attributes", {}).get("document_location", {}).get("S"))
-    return True
+        return None
+    old = plain_item(response["Attributes"]) if "Attributes" in response else None
+    if old is None:
+        return []
+    _delete_document(s3, old.get("document_location"))
+    return [*old.get("index_pending", []), *old.get("index_manifest", [])]
+
+
+def _replacing(attributes: dict[str, Any], item: ResultItem) -> dict[str, Any]:
+    """An update that replaces every field of the item but one: the index keys of earlier versions are
+    carried over (`index_pending` += the old `index_manifest`) in the same atomic write."""
+    names = {f"#f{number}": name for number, name in enumerate(attributes)}
+    values = {f":v{number}": value for number, value in enumerate(attributes.values())}
+    assignments = [f"{name} = :v{number}" for number, name in enumerate(names)]
+    assignments.append(
+        f"index_pending = list_append({_OR_EMPTY % 'index_pending'}, {_OR_EMPTY % 'index_manifest'})"
+    )
+    absent = sorted(set(ResultItem.__optional_keys__) - set(attributes) - {"index_pending", "index_manifest"})
+    names |= {f"#r{number}": name for number, name in enumerate(absent)}
+    removals = [f"#r{number}" for number in range(len(absent))]
+    expression = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")
+    request: dict[str, Any] = {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {**values, ":empty": {"L": []}},
+    }
+    if item.get("event_order") is not None:
+        request["ConditionExpression"] = "attribute_not_exists(event_order) OR event_order <= :order"
+        request["ExpressionAttributeValues"][":order"] = {"S": item["event_order"]}
+    return request
 
 
 def trimmed_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +168,7 @@ def trimmed_document(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_result(dynamodb: Any, table: str, bucket: str, key: str, *, s3: Any = None) -> ResultItem | None:
-    """The item of one object as plain Python, or None when it was never processed.
+    """The item of one object as plain Python, or None when it was never processed or has been deleted.
 
     With `s3`, a document kept in the results bucket is read back whole; without it the item has the trimmed
     view, and `document_location` says where the whole document is.
@@ -146,30 +178,18 @@ def get_result(dynamodb: Any, table: str, bucket: str, key: str, *, s3: Any = No
     )
     if "Item" not in response:
         return None
-    item = _plain(response["Item"])
+    item = plain_item(response["Item"])
+    if item["status"] == "deleted":
+        return None
+    return with_whole_document(item, s3) if s3 is not None else item
+
+
+def with_whole_document(item: ResultItem, s3: Any) -> ResultItem:
+    """The item with its whole document, read from the results bucket when the item holds a trimmed view."""
     if s3 is not None and item.get("document_location"):
         results_bucket, _, results_key = item["document_location"].removeprefix("s3://").partition("/")
         item["document"] = json.loads(s3.get_object(Bucket=results_bucket, Key=results_key)["Body"].read())
     return item
-
-
-def list_results(dynamodb: Any, table: str, *, limit: int | None = None) -> Iterator[ResultItem]:
-    """Every stored item (up to `limit`), in table order, as plain Python."""
-    return _scan(dynamodb, {"TableName": table}, limit)
-
-
-def find_by_entity(dynamodb: Any, table: str, name: str) -> Iterator[ResultItem]:
-    """Items naming an entity, by canonical name or alias, ignoring case.
-
-    This scans the whole table with a filter, which is fine for a small archive; a GSI on one item per
-    (entity, document) pair is the way to go once the table grows.
-    """
-    request = {
-        "TableName": table,
-        "FilterExpression": "contains(entity_names, :name) OR contains(entity_aliases, :name)",
-        "ExpressionAttributeValues": {":name": {"S": normalise_name(name)}},
-    }
-    return _scan(dynamodb, request, None)
 
 
 def _call(method: Any, bucket: str, key: str, **params: Any) -> Any:
@@ -181,20 +201,6 @@ def _call(method: Any, bucket: str, key: str, **params: Any) -> Any:
             reason = f"object s3://{bucket}/{key} no longer exists (deleted before it was processed)"
             raise ObjectMissing(reason) from None
         raise
-
-
-def _unless_newer(item: ResultItem) -> dict[str, Any]:
-    """The condition that stops an older event from overwriting a newer one's item (none without an order).
-
-    Equal orders are the same event delivered again, or event times too close to tell apart: rewriting the
-    item then is harmless, and it lets a replayed event refresh a result.
-    """
-    if item.get("event_order") is None:
-        return {}
-    return {
-        "ConditionExpression": "attribute_not_exists(event_order) OR event_order <= :order",
-        "ExpressionAttributeValues": {":order": {"S": item["event_order"]}},
-    }
 
 
 def _put_document(s3: Any, bucket: str, item: ResultItem) -> str:
@@ -238,18 +244,12 @@ def _value_size(value: dict[str, Any]) -> int:
     return 1
 
 
-def _scan(dynamodb: Any, request: dict[str, Any], limit: int | None) -> Iterator[ResultItem]:
-    """Yield scanned items page by page, stopping after `limit` items."""
-    pages = dynamodb.get_paginator("scan").paginate(**request)
-    return islice((_plain(item) for page in pages for item in page["Items"]), limit)
-
-
 def _serialise(item: Mapping[str, Any]) -> dict[str, Any]:
     """DynamoDB attribute values for the item, leaving out attributes whose value is None."""
     return {name: _SERIALIZER.serialize(value) for name, value in item.items() if value is not None}
 
 
-def _plain(item: dict[str, Any]) -> ResultItem:
+def plain_item(item: dict[str, Any]) -> ResultItem:
     """Plain Python for a DynamoDB item: numbers as int/float, `document` parsed back into a dict."""
     result = {name: _from_decimal(_DESERIALIZER.deserialize(value)) for name, value in item.items()}
     if isinstance(result.get("document"), str):

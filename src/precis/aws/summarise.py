@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 import boto3
@@ -22,8 +24,10 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from precis.aws import events, storage
-from precis.aws.events import ObjectRef
+from precis.aws import events, index, storage
+from precis.aws.events import ObjectRef, utc_time
+from precis.aws.index import Tables
+from precis.aws.index_writer import IndexWriter
 from precis.aws.items import ItemStatus, ResultItem
 from precis.aws.settings import Settings
 from precis.core.document import PIPELINE_VERSION
@@ -43,13 +47,16 @@ metrics = Metrics(namespace="Precis")
 MAX_ATTEMPTS = 5
 # An article at the size limit takes about 5 s; one started with less time left might be cut off mid-way.
 MIN_REMAINING_MS = 15_000
-# One object version: duplicate notifications of it carry the same values, whatever their SQS message id.
-IDEMPOTENCY_KEY = "[bucket, key, version_id, etag, sequencer || event_time]"
+# One event of one object version: duplicate notifications of it carry the same values, whatever their SQS
+# message id. The pipeline version and the models join them, so reprocessing under new code runs again.
+IDEMPOTENCY_FIELDS = "bucket, key, removed, version_id, etag, sequencer || event_time"
+# A deleted object's tombstone outlives any late event about it: the dead-letter queue keeps one 14 days.
+TOMBSTONE_DAYS = 30
 
 # What became of one delivery of one object, logged as the `outcome` key of its log line: `processed`,
-# `failed` and `superseded` are summarise-and-store runs; `duplicate` skipped an object version already
-# done; `retry` left the message to be delivered again.
-Outcome = Literal["processed", "failed", "superseded", "duplicate", "retry"]
+# `failed` and `superseded` are summarise-and-store runs; `removed` stored a deletion; `duplicate` skipped
+# an object version already done; `retry` left the message to be delivered again.
+Outcome = Literal["processed", "failed", "superseded", "removed", "duplicate", "retry"]
 RUN_OUTCOMES: frozenset[Outcome] = frozenset({"processed", "failed", "superseded"})
 
 # Lambda passes its own context object; the local workers and the tests pass precis.local.context's.
@@ -110,9 +117,10 @@ class SummariseFunction:
         self.clients = clients
         self.min_remaining_ms = min_remaining_ms
         self.processor = BatchProcessor(event_type=EventType.SQS)
+        self.index = IndexWriter(clients.dynamodb, Tables(settings.table_name, settings.index_table_name))
         # The Lambda context is registered per invocation: an in-progress record expires with a timed-out run.
         self.idempotency = IdempotencyConfig(
-            event_key_jmespath=IDEMPOTENCY_KEY,
+            event_key_jmespath=idempotency_key(settings),
             raise_on_no_idempotency_key=True,
             response_hook=_skipped_duplicate,
         )
@@ -152,20 +160,32 @@ class SummariseFunction:
             raise
 
     def summarise_and_store(self, ref: ObjectRef) -> dict[str, str]:
-        """Summarise the object and write its item; errors other than unreadable articles propagate.
+        """Summarise the object (or record its deletion) and store the item and its index entries; errors
+        other than unreadable articles propagate to be retried.
 
         Returns the little that the idempotency record keeps (never article text).
         """
-        item = self.summarise_object(ref)
-        written = storage.put_result(
+        item = tombstone_item(ref) if ref.removed else self.summarise_object(ref)
+        written = self.store(item)
+        _record(item, written)
+        return {"status": item["status"] if written else "superseded"}
+
+    def store(self, item: ResultItem) -> bool:
+        """Write the item unless a newer event's is stored, then bring its index entries in line with it."""
+        entries = index.entries_for(item)
+        item["index_manifest"] = index.encode_keys(entry.key for entry in entries)
+        item["write_id"] = uuid.uuid4().hex
+        pending = storage.put_result(
             self.clients.dynamodb,
             self.settings.table_name,
             item,
             s3=self.clients.s3,
             results_bucket=self.settings.results_bucket,
         )
-        _record(item, written)
-        return {"status": item["status"] if written else "superseded"}
+        if pending is None:
+            return False
+        self.index.synchronise(item, entries, pending)
+        return True
 
     def summarise_object(self, ref: ObjectRef) -> ResultItem:
         """A `done` item, or a `failed` one when the object can never be summarised (no retry would help)."""
@@ -189,6 +209,12 @@ class SummariseFunction:
             raise OutOfTime(
                 f"{remaining} ms of the invocation left, under the {self.min_remaining_ms} ms needed"
             )
+
+
+def idempotency_key(settings: Settings) -> str:
+    """JMESPath over the object reference, with the code's pipeline version and models as a literal."""
+    models = ",".join(f"{language}={package}" for language, package in settings.models.items())
+    return f"[{IDEMPOTENCY_FIELDS}, `{json.dumps(f'{PIPELINE_VERSION}|{models}')}`]"
 
 
 def lambda_handler_for(function: SummariseFunction) -> LambdaHandler:
@@ -219,14 +245,11 @@ def from_environment() -> LambdaHandler:
 def done_item(ref: ObjectRef, stored: storage.StoredObject, document: dict[str, Any]) -> ResultItem:
     """The item of a summarised article, projecting from the JSON document what listing and search need."""
     model = document.get("model") or {}
-    entities = document["entities"]
     return {
         **_base_item(ref, "done"),
         "document": document,
         "title": document["title"][: storage.TITLE_CHARS],
         "language": document["language"]["code"],
-        "entity_names": _names(entity["text"] for entity in entities),
-        "entity_aliases": _names(alias for entity in entities for alias in entity["aliases"]),
         "etag": stored.etag,
         "version_id": stored.version_id,
         "size": stored.size,
@@ -240,8 +263,15 @@ def failed_item(ref: ObjectRef, reason: str) -> ResultItem:
     return {**_base_item(ref, "failed"), "error": reason}
 
 
+def tombstone_item(ref: ObjectRef) -> ResultItem:
+    """What stays of a deleted object: no result, no index entry, only enough to refuse older events."""
+    expires = datetime.now(UTC) + timedelta(days=TOMBSTONE_DAYS)
+    return {**_base_item(ref, "deleted"), "expires_at": int(expires.timestamp())}
+
+
 def _base_item(ref: ObjectRef, status: ItemStatus) -> ResultItem:
     """Fields every item has, taken from the event (the object itself may be gone)."""
+    now = datetime.now(UTC)
     return {
         "id": storage.result_id(ref.bucket, ref.key),
         "bucket": ref.bucket,
@@ -253,14 +283,10 @@ def _base_item(ref: ObjectRef, status: ItemStatus) -> ResultItem:
         "sequencer": ref.sequencer,
         "event_time": ref.event_time,
         "event_order": ref.order,
-        "processed_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "uploaded_at": utc_time(ref.event_time) or str(utc_time(now)),
+        "processed_at": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "pipeline_version": PIPELINE_VERSION,
     }
-
-
-def _names(names: Iterable[str]) -> list[str]:
-    """Distinct normalised names, sorted so items are stable across runs."""
-    return sorted({storage.normalise_name(name) for name in names if name.strip()})
 
 
 def _record(item: ResultItem, written: bool) -> None:
@@ -273,6 +299,9 @@ def _record(item: ResultItem, written: bool) -> None:
         metrics.add_metric(name="ArticlesSuperseded", unit=MetricUnit.Count, value=1)
         message = "Result not stored: a newer upload of this key is already stored"
         logger.info(message, extra={"outcome": "superseded", **fields})
+    elif item["status"] == "deleted":
+        metrics.add_metric(name="ArticlesRemoved", unit=MetricUnit.Count, value=1)
+        logger.info("Deleted object's result removed", extra={"outcome": "removed", **fields})
     elif item["status"] == "failed":
         metrics.add_metric(name="ArticlesFailed", unit=MetricUnit.Count, value=1)
         logger.warning(
@@ -280,5 +309,8 @@ def _record(item: ResultItem, written: bool) -> None:
         )
     else:
         metrics.add_metric(name="ArticlesProcessed", unit=MetricUnit.Count, value=1)
-        details = {"language": item.get("language"), "entities": len(item.get("entity_names", []))}
+        details = {
+            "language": item.get("language"),
+            "entities": len(item.get("document", {}).get("entities", [])),
+        }
         logger.info("Article summarised", extra={"outcome": "processed", **fields, **details})

@@ -1,4 +1,4 @@
-"""`precis status`, `precis ingest` and `precis query`: a stack's counts, uploads, and its stored results."""
+"""`precis status` and `precis ingest`: a stack's resources and counts, and uploads to it."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from precis.cli.options import (
     add_format_option,
     add_timeout_option,
     emit,
-    positive_int,
+    print_items,
     report_error,
     target_from,
 )
-from precis.cli.render import item_report, item_row, status_report, table, to_json
-from precis.errors import ExitCode, NotFoundError, UserError
+from precis.cli.render import status_report, to_json
+from precis.errors import ExitCode, UserError
 from precis.names import SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
@@ -38,14 +38,6 @@ def command_status(args: argparse.Namespace) -> int:
     status = stack_status(target_from(args))
     emit(to_json(status) if args.json else status_report(status))
     return 0
-
-
-def print_items(items: Sequence[ResultItem], output_format: str) -> None:
-    """Items as one JSON array, or as text reports."""
-    if output_format == "json":
-        emit(to_json(list(items)))
-    elif items:
-        emit("\n\n".join(item_report(item) for item in items))
 
 
 def warn_skipped(skipped: Sequence[Path]) -> None:
@@ -105,29 +97,6 @@ def command_ingest(args: argparse.Namespace) -> int:
     return ExitCode.FAILED if missing or unreadable else 0
 
 
-def command_query(args: argparse.Namespace) -> int:
-    """Read items back through the same storage adapters the handler writes with."""
-    from precis.aws.storage import find_by_entity, get_result, list_results
-
-    target = target_from(args)
-    dynamodb, names = target.client("dynamodb"), target.names
-    if args.query == "get":
-        item = get_result(dynamodb, names.table, names.bucket, args.key, s3=target.client("s3"))
-        if item is None:
-            raise NotFoundError(
-                f"no item for s3://{names.bucket}/{args.key} (not uploaded, or not processed yet)"
-            )
-        print_items([item], args.format)
-        return 0
-    if args.query == "list":
-        items = list(list_results(dynamodb, names.table, limit=args.limit))
-    else:
-        items = list(find_by_entity(dynamodb, names.table, args.name))
-    items.sort(key=lambda item: str(item.get("key")))
-    emit(to_json(items) if args.format == "json" else table([item_row(item) for item in items]))
-    return 0
-
-
 def add_status(commands: Subparsers) -> None:
     """`precis status`"""
     parser = add_command(commands, "status", command_status, "show resources and counts")
@@ -144,22 +113,3 @@ def add_ingest(commands: Subparsers) -> None:
     add_timeout_option(parser)
     add_format_option(parser, ("text", "json"), "text")
     add_aws_options(parser)
-
-
-def add_query(commands: Subparsers) -> None:
-    """`precis query get|list|entity`"""
-    parser = add_command(commands, "query", command_query, "read stored results")
-    queries = parser.add_subparsers(dest="query", required=True, metavar="QUERY")
-    get = queries.add_parser(
-        "get", help="the item of one object key", description="The item of one object key."
-    )
-    get.add_argument("key", metavar="KEY", help="object key, exactly as in the bucket")
-    listing = queries.add_parser("list", help="all items", description="All items, as a table.")
-    listing.add_argument("--limit", type=positive_int, help="at most this many items")
-    entity = queries.add_parser(
-        "entity", help="items naming an entity", description="Items naming an entity."
-    )
-    entity.add_argument("name", metavar="NAME", help="entity name or alias (case-insensitive)")
-    for query in (get, listing, entity):
-        add_format_option(query, ("text", "json"), "text")
-        add_aws_options(query)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from precis import __version__
-from precis.cli import archive, embedded, summarise
+from precis.cli import archive, embedded, query, summarise
 from precis.cli.options import Command, report_error
 from precis.errors import MEANINGS, ExitCode, UserError
 from precis.names import DEFAULT_ENDPOINT_URL
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         embedded.add_serve,
         archive.add_status,
         archive.add_ingest,
-        archive.add_query,
+        query.add_query,
         embedded.add_demo,
     ):
         add(commands)

@@ -9,10 +9,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from precis.aws.settings import DEFAULT_MODEL, DEFAULT_MODELS, SettingsError, parse_models
+from precis.cli.render import item_report, to_json
 from precis.errors import UserError
 from precis.names import DEFAULT_ENDPOINT_URL
 
 if TYPE_CHECKING:
+    from precis.aws.items import ResultItem
     from precis.stack.target import Target
 
 Subparsers = Any
@@ -60,6 +62,14 @@ def models_setting(models: Mapping[str, str]) -> str:
 def emit(text: str) -> None:
     """Results go to stdout (flushed, so a pipe sees them as they come); everything else goes to stderr."""
     print(text, flush=True)
+
+
+def print_items(items: Sequence[ResultItem], output_format: str) -> None:
+    """Items as one JSON array, or as text reports."""
+    if output_format == "json":
+        emit(to_json(list(items)))
+    elif items:
+        emit("\n\n".join(item_report(item) for item in items))
 
 
 def report_error(message: str) -> None:

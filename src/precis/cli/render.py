@@ -120,16 +120,43 @@ def item_report(item: ResultItem, *, top: int = 5) -> str:
     return f"== {source}\n  error: {item.get('error') or 'no document stored'}"
 
 
-def item_row(item: ResultItem) -> dict[str, str]:
-    """The columns `precis query list/entity` shows for one item."""
+def listing_row(listing: Mapping[str, Any]) -> dict[str, str]:
+    """The columns `precis query recent/failed/search` show for one article."""
     return {
-        "key": str(item.get("key", "")),
-        "status": str(item.get("status", "")),
-        "lang": str(item.get("language") or ""),
-        "entities": str(len(item.get("entity_names") or [])),
-        "title": shorten(str(item.get("title") or item.get("error") or ""), TITLE_WIDTH),
-        "processed": str(item.get("processed_at") or ""),
+        "uploaded": str(listing.get("uploaded_at", ""))[:19].replace("T", " "),
+        "key": str(listing.get("key", "")),
+        "status": str(listing.get("status", "")),
+        "lang": str(listing.get("language") or ""),
+        "entities": str(listing.get("entities", "")),
+        "title": shorten(str(listing.get("title") or listing.get("error") or ""), TITLE_WIDTH),
     }
+
+
+def mention_row(mention: Mapping[str, Any]) -> dict[str, str]:
+    """The columns `precis query entity` shows for one article naming the entity."""
+    return {
+        "uploaded": str(mention.get("uploaded_at", ""))[:19].replace("T", " "),
+        "key": str(mention.get("key", "")),
+        "type": str(mention.get("type", "")),
+        "name": str(mention.get("name", "")),
+        "count": str(mention.get("count", "")),
+        "salience": f"{float(mention.get('salience', 0)):.2f}",
+        "title": shorten(str(mention.get("title") or ""), TITLE_WIDTH),
+    }
+
+
+def quote_row(quote: Mapping[str, Any]) -> dict[str, str]:
+    """The columns `precis query quotes` shows for one quotation."""
+    return {
+        "uploaded": str(quote.get("uploaded_at", ""))[:19].replace("T", " "),
+        "key": str(quote.get("key", "")),
+        "quote": shorten(str(quote.get("text", "")), TITLE_WIDTH),
+    }
+
+
+def entity_count_row(count: Mapping[str, Any]) -> dict[str, str]:
+    """The columns `precis query top/cooccur` show for one entity."""
+    return {"articles": str(count["articles"]), "type": str(count["type"]), "name": str(count["name"])}
 
 
 def table(rows: Sequence[Mapping[str, str]]) -> str:

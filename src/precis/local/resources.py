@@ -10,6 +10,9 @@ from precis.names import SUPPORTED_SUFFIXES
 from precis.stack.target import Target
 
 IDEMPOTENCY_EXPIRY_ATTRIBUTE = "expiration"  # what Powertools idempotency writes and template.yaml expires
+RESULTS_EXPIRY_ATTRIBUTE = "expires_at"  # set on tombstones only (precis.aws.summarise)
+# What the articles bucket reports to the queue: uploads, and deletions (which remove results).
+NOTIFIED_EVENTS = ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
@@ -45,12 +48,9 @@ def create_resources(target: Target, *, visibility_timeout: int, max_receive_cou
     s3, dynamodb = target.client("s3"), target.client("dynamodb")
     create_bucket(s3, target.names.bucket, addresses.queue_arn)
     create_results_bucket(s3, target.names.results_bucket)
-    create_table(dynamodb, target.names.table)
-    create_table(dynamodb, target.names.idempotency_table)
-    dynamodb.update_time_to_live(
-        TableName=target.names.idempotency_table,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": IDEMPOTENCY_EXPIRY_ATTRIBUTE},
-    )
+    create_table(dynamodb, target.names.table, RESULTS_EXPIRY_ATTRIBUTE)
+    create_table(dynamodb, target.names.idempotency_table, IDEMPOTENCY_EXPIRY_ATTRIBUTE)
+    create_index_table(dynamodb, target.names.index_table)
     return addresses
 
 
@@ -61,15 +61,16 @@ def queue_arn(sqs: Any, queue_url: str) -> str:
 
 
 def notification_configuration(queue_arn: str) -> dict[str, Any]:
-    """One ObjectCreated rule per supported suffix, as in template.yaml (S3 filters take a single suffix)."""
+    """One rule per notified event and supported suffix, as in template.yaml (a filter takes one suffix)."""
     return {
         "QueueConfigurations": [
             {
-                "Id": f"articles-{suffix.lstrip('.')}",
+                "Id": f"articles-{event.split(':')[1].lower()}-{suffix.lstrip('.')}",
                 "QueueArn": queue_arn,
-                "Events": ["s3:ObjectCreated:*"],
+                "Events": [event],
                 "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
             }
+            for event in NOTIFIED_EVENTS
             for suffix in SUPPORTED_SUFFIXES
         ]
     }
@@ -90,11 +91,27 @@ def create_results_bucket(s3: Any, bucket: str) -> None:
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
-def create_table(dynamodb: Any, table: str) -> None:
-    """A table keyed by `id` (S): the results table (an item per object) and the idempotency table."""
+def create_table(dynamodb: Any, table: str, expiry_attribute: str) -> None:
+    """A table keyed by `id` (S) whose items expire at `expiry_attribute`: results and idempotency."""
     dynamodb.create_table(
         TableName=table,
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": expiry_attribute}
+    )
+
+
+def create_index_table(dynamodb: Any, table: str) -> None:
+    """The query index: partition key `pk` names a question, sort key `sk` orders its answers."""
+    dynamodb.create_table(
+        TableName=table,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         BillingMode="PAY_PER_REQUEST",
     )

@@ -20,6 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MODELS
 from precis.errors import UnavailableError
+from precis.local import moto_dynamodb
 from precis.local.resources import QueueAddresses, create_resources
 from precis.local.worker import WorkerConfig, run_worker
 from precis.names import DEFAULT_HANDLER, DEFAULT_PORT, LOCAL_REGION
@@ -62,6 +63,7 @@ def function_environment(options: StackOptions, target: Target) -> dict[str, str
     """The function's environment as template.yaml sets it, pointed at the local endpoint."""
     environment = {
         "PRECIS_TABLE_NAME": target.names.table,
+        "PRECIS_INDEX_TABLE_NAME": target.names.index_table,
         "PRECIS_IDEMPOTENCY_TABLE_NAME": target.names.idempotency_table,
         "PRECIS_RESULTS_BUCKET": target.names.results_bucket,
         "PRECIS_MODELS": options.models,
@@ -163,6 +165,7 @@ class EmbeddedStack:
         ensure_port_free(self.options.port)
         warn_short_visibility(self.options)
         quiet_request_log()
+        moto_dynamodb.install()
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.options.port, verbose=False)
         self._server.start()
         try:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
 from precis.stack.target import Target
-
-UNKNOWN_STATUS = "unknown"
 
 
 def count_objects(s3: Any, bucket: str) -> int:
@@ -27,17 +24,6 @@ def queue_counts(sqs: Any, queue_url: str) -> dict[str, int]:
         "visible": int(attributes["ApproximateNumberOfMessages"]),
         "in_flight": int(attributes["ApproximateNumberOfMessagesNotVisible"]),
     }
-
-
-def items_by_status(dynamodb: Any, table: str) -> dict[str, int]:
-    """Item counts per `status`, reading only that attribute."""
-    pages = dynamodb.get_paginator("scan").paginate(
-        TableName=table, ProjectionExpression="#status", ExpressionAttributeNames={"#status": "status"}
-    )
-    counts: Counter[str] = Counter()
-    for page in pages:
-        counts.update(item.get("status", {}).get("S", UNKNOWN_STATUS) for item in page["Items"])
-    return dict(sorted(counts.items()))
 
 
 def queues_status(target: Target) -> dict[str, dict[str, int]]:
@@ -59,5 +45,5 @@ def stack_status(target: Target) -> dict[str, Any]:
         "names": asdict(target.names),
         "objects": count_objects(target.client("s3"), target.names.bucket),
         **queues_status(target),
-        "items": items_by_status(target.client("dynamodb"), target.names.table),
+        "items": target.archive().counts(),
     }

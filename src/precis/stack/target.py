@@ -12,6 +12,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
+from precis.aws.index import Tables
+from precis.aws.query import Archive
 from precis.errors import UnavailableError, UserError
 from precis.names import DEFAULT_ENDPOINT_URL, LOCAL_NAMES, LOCAL_REGION, ResourceNames
 
@@ -19,6 +21,7 @@ FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 STACK_OUTPUTS = {
     "bucket": "ArticlesBucketName",
     "table": "ResultsTableName",
+    "index_table": "IndexTableName",
     "queue": "ArticlesQueueName",
     "dead_letter_queue": "DeadLetterQueueName",
     "idempotency_table": "IdempotencyTableName",
@@ -36,6 +39,12 @@ class Target:
     endpoint_url: str | None
     names: ResourceNames
     queue_url: str | None = None
+
+    def archive(self) -> Archive:
+        """The stack's results as the query layer reads them (the index table and the results bucket too)."""
+        return Archive(
+            self.client("dynamodb"), Tables(self.names.table, self.names.index_table), s3=self.client("s3")
+        )
 
     def client(self, service: str) -> Any:
         """A client bound to this stack's endpoint, with short timeouts so a dead endpoint fails fast."""

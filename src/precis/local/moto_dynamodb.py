@@ -1,0 +1,92 @@
+"""moto's DynamoDB made fit for the embedded stack: transactions isolated from other writes, and fast.
+
+moto 5.2.5 rolls a failed TransactWriteItems back from deep copies of every table it touches, made once
+per action before running it: O(table size x actions) per call, which takes minutes per article once the
+query index holds a few thousand entries. And its server answers requests on parallel threads with no
+lock, so a transaction is not isolated from a concurrent write, as DynamoDB's are (the index writer's
+guard relies on that). `install()` keeps a copy of only the items a transaction touches, restores those
+on failure, and serialises every item write behind one lock. The embedded stack and the tests install it.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
+
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_lock = threading.RLock()
+_installed: list[bool] = []
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend (once per process)."""
+    if _installed:
+        return
+    Table.__deepcopy__ = _shared_table  # type: ignore[attr-defined]
+    for name in _WRITES:
+        setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend.transact_write_items = _restoring(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
+    _installed.append(True)
+
+
+def _shared_table(table: Table, memo: dict[int, Any]) -> Table:
+    """moto copies whole tables only to roll transactions back; `_restoring` rolls back touched items."""
+    return table
+
+
+def _serialised(write: Callable[..., Any]) -> Callable[..., Any]:
+    """One item write at a time across the server's threads, as DynamoDB isolates transactions."""
+
+    def locked(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            return write(self, *args, **kwargs)
+
+    return locked
+
+
+def _restoring(transact: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a transaction; if it fails, put back exactly the items it touched."""
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Any:
+        with _lock:
+            before = [_original(self, action) for action in transact_items]
+            try:
+                return transact(self, transact_items)
+            except Exception:
+                for restore in before:
+                    if restore is not None:
+                        restore()
+                raise
+
+    return transact_write_items
+
+
+def _original(backend: DynamoDBBackend, action: dict[str, Any]) -> Callable[[], None] | None:
+    """How to restore the item one action touches to what it is now (None if its table is unknown)."""
+    ((kind, part),) = action.items()
+    table_name = part.get("TableName")
+    if table_name not in backend.tables:
+        return None
+    table = backend.tables[table_name]
+    if kind == "Put":
+        key = {table.hash_key_attr: part["Item"][table.hash_key_attr]}
+        if table.range_key_attr is not None:
+            key[table.range_key_attr] = part["Item"][table.range_key_attr]
+    else:
+        key = part["Key"]
+    current = backend.get_item(table_name, key)
+    saved = copy.deepcopy(current.to_json()["Attributes"]) if current is not None else None
+
+    def restore() -> None:
+        if saved is None:
+            if backend.get_item(table_name, key) is not None:
+                backend.delete_item(table_name, key)
+        else:
+            backend.put_item(table_name, saved)
+
+    return restore
