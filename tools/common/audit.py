@@ -28,7 +28,8 @@ class Audit:
     @property
     def exact(self) -> bool:
         """No missing entry, no orphan, no entry out of date, every counter right, nothing pending."""
-        return not (self.missing or self.orphans or self.stale_attributes or self.wrong_counters or self.pending)
+        differences = (self.missing, self.orphans, self.stale_attributes, self.wrong_counters, self.pending)
+        return not any(differences)
 
 
 def audit_index(dynamodb: Any, tables: Tables, s3: Any = None) -> Audit:
@@ -58,7 +59,7 @@ def audit_index(dynamodb: Any, tables: Tables, s3: Any = None) -> Audit:
         seen.add(key)
         if key not in expected:
             report.orphans.append(key)
-        elif {name: value for name, value in row.items() if name not in ("pk", "sk")} != _json_like(expected[key]):
+        elif _attributes(row) != _json_like(expected[key]):
             report.stale_attributes.append(key)
     report.missing = sorted(set(expected) - seen)
     report.wrong_counters = sorted(
@@ -74,6 +75,11 @@ def _scan(dynamodb: Any, table: str) -> Iterator[dict[str, Any]]:
     for page in dynamodb.get_paginator("scan").paginate(TableName=table):
         for item in page["Items"]:
             yield dict(plain_item(item))
+
+
+def _attributes(row: dict[str, Any]) -> dict[str, Any]:
+    """An index item without its keys."""
+    return {name: value for name, value in row.items() if name not in ("pk", "sk")}
 
 
 def _json_like(attributes: dict[str, Any]) -> dict[str, Any]:
