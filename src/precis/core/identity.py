@@ -12,8 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
+from pathlib import Path
 
+_GAZETTEER = Path(__file__).with_name("gazetteer.json")
 _APOSTROPHES = re.compile(r"['’`]")
 _NOT_WORD = re.compile(r"[^\w]+")
 
@@ -57,7 +58,7 @@ class Gazetteer:
 @cache
 def gazetteer() -> Gazetteer:
     """The shipped gazetteer, read once per process."""
-    data = json.loads(files("precis.core").joinpath("gazetteer.json").read_text(encoding="utf-8"))
+    data = json.loads(_GAZETTEER.read_text(encoding="utf-8"))
     names: dict[str, KnownName] = {}
     for entry in data["names"]:
         known = KnownName(entry["name"], entry["type"], entry["country"], entry["scan"])
