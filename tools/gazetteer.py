@@ -136,7 +136,7 @@ ORGANISATIONS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("Le Figaro", ("Figaro",), False),
     ("Libération", (), False),
     ("Les Échos", ("Échos",), False),
-    ("Le Parisien", ("Parisien",), False),
+    ("Le Parisien", (), False),
     ("Mediapart", (), True),
     ("Ouest-France", (), True),
     ("France Télévisions", (), True),
