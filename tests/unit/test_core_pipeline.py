@@ -59,6 +59,59 @@ def test_pipeline_seed_entities_once_under_full_names(
         assert all(e["text"] != alias for e in seed_document["entities"])
 
 
+# Every person, place and organisation the seed names, once each. `kyiv` (written in lowercase, "soutien à
+# kyiv") is a place the article names that Précis does not find: see the xfail test below.
+SEED_ENTITIES = {
+    ("PER", "Pete Hegseth"),
+    ("PER", "Donald Trump"),
+    ("PER", "Mark Rutte"),
+    ("PER", "Vladimir Poutine"),
+    ("PER", "Ruben Brekelmans"),
+    ("PER", "Sébastien LeCornu"),
+    ("LOC", "Ukraine"),
+    ("LOC", "États-Unis"),
+    ("LOC", "Europe"),
+    ("LOC", "Bruxelles"),
+    ("LOC", "Minsk"),
+    ("LOC", "Russie"),
+    ("LOC", "France"),
+    ("LOC", "Pologne"),
+    ("LOC", "Italie"),
+    ("LOC", "Espagne"),
+    ("LOC", "Royaume-Uni"),
+    ("ORG", "OTAN"),
+}
+
+
+def test_pipeline_seed_names_every_entity_once_and_no_junk(seed_document: dict) -> None:
+    found = [(e["type"], e["text"]) for e in seed_document["entities"]]
+    assert len(found) == len(set(found)) and len({e["id"] for e in seed_document["entities"]}) == len(found)
+    assert set(found) == SEED_ENTITIES
+    junk = {"Réponse", "Ukraine OTAN", "Sécurité internationale", "Affaires étrangères de France", "USA"}
+    assert not junk & {e["text"] for e in seed_document["entities"]}
+
+
+def test_pipeline_seed_usa_is_the_united_states(seed_document: dict, seed_bytes: bytes) -> None:
+    text = seed_bytes.decode("utf-8")
+    united_states = entity(seed_document, "États-Unis")
+    assert (united_states["id"], united_states["country"]) == ("LOC:etats unis", "US")
+    assert "USA" in united_states["aliases"]
+    assert {text[start:end] for start, end in united_states["mentions"]} == {"États-Unis", "USA"}
+
+
+def test_pipeline_seed_places_carry_their_country_code(seed_document: dict) -> None:
+    codes = {e["text"]: e["country"] for e in seed_document["entities"]}
+    assert (codes["France"], codes["Royaume-Uni"], codes["Ukraine"]) == ("FR", "GB", "UA")
+    assert codes["Bruxelles"] is None and codes["OTAN"] is None and codes["Mark Rutte"] is None
+
+
+@pytest.mark.xfail(
+    strict=True, reason="`kyiv` is written in lowercase; neither the model nor the scan finds it"
+)
+def test_pipeline_seed_finds_kyiv(seed_document: dict) -> None:
+    assert any(e["text"].lower() in {"kyiv", "kiev"} for e in seed_document["entities"])
+
+
 def test_pipeline_seed_entities_have_no_function_words_or_elisions(seed_document: dict) -> None:
     for found in seed_document["entities"]:
         first = found["text"].split()[0].lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from precis.core.document import Entity
+from precis.core.identity import entity_id
 from precis.core.quotes import find_quotes
 from precis.core.temporal import find_time_references
 
@@ -32,7 +33,16 @@ def test_rules_time_expressions_ignore_bare_numbers_and_months_without_dates() -
 
 
 def person(name: str, *mentions: tuple[int, int]) -> Entity:
-    return Entity(type="PER", text=name, count=len(mentions), salience=1.0, aliases=(), mentions=mentions)
+    return Entity(
+        id=entity_id("PER", name),
+        type="PER",
+        text=name,
+        country=None,
+        count=len(mentions),
+        salience=1.0,
+        aliases=(),
+        mentions=mentions,
+    )
 
 
 def test_rules_quotes_named_after_the_quote() -> None:

@@ -136,3 +136,4 @@ def test_real_evaluation_on_five_articles(tmp_path: Path, capsys: pytest.Capture
     assert page == capsys.readouterr().out
     assert "5 articles" in page and "5 documents" in page
     assert "| Précis | **micro** |" in page and "| Lead-3 |" in page and "Run time:" in page
+    assert "| all rules |" in page and "| without gazetteer |" in page and "| no rule |" in page

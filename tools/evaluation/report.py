@@ -18,6 +18,7 @@ from tools.evaluation.runner import (
     SummaryResults,
 )
 from tools.evaluation.scoring import MATCH_MODES, MICRO, Counts
+from tools.evaluation.systems import NO_RULE
 
 README_LEAD = {"Lead-1": (19.59, 5.27, 13.71), "Lead-2": (27.25, 9.37, 18.27), "Lead-3": (27.16, 9.79, 17.48)}
 
@@ -87,12 +88,13 @@ def _entities(results: EntityResults) -> str:
         f"Gold: `entities_trimmed_per` for the {results.trimmed_documents} documents that have it, "
         f"`entities` for the other {results.documents - results.trimmed_documents} (LeTemps: person spans "
         f"keep titles such as `M.`); MISC is ignored on both sides. {SPACY}: `spacy.load(model)` `doc.ents`; "
-        f"{PRECIS}: every mention of every entity from `summarise_text(text)`, typed as its entity. "
+        f"{PRECIS}: every mention of every entity `summarise_text(text)` reports (read from `analyse`), "
+        "typed as its entity. "
         "P/R/F1 x100. Exact: same start, end and type; overlap: same type and shared characters, each span "
         "matched at most once."
     )
     tables = [_entity_table(results, mode) for mode in MATCH_MODES]
-    return "\n\n".join([intro, *tables, _entity_notes(results)])
+    return "\n\n".join([intro, *tables, _entity_notes(results), _rule_ablation(results)])
 
 
 def _entity_table(results: EntityResults, mode: str) -> str:
@@ -124,6 +126,38 @@ def _entity_notes(results: EntityResults) -> str:
             f"do not cut out the entity's name or an alias: {results.precis_misaligned}.",
         ]
     )
+
+
+def _rule_ablation(results: EntityResults) -> str:
+    """What each entity rule adds: the same model output with one rule left out (see precis.core.entities)."""
+    intro = (
+        "### Entity rules, one left out at a time\n\n"
+        f"{PRECIS} with each rule of `precis.core.entities.RULES` left out (`{NO_RULE}`: all of them), "
+        "on the same model output; a rule helps where its row is lower than the first. Exact match unless "
+        "said; micro over PER/LOC/ORG; x100."
+    )
+    header = ["rules", "P", "R", "F1", "PER R", "LOC R", "ORG R", "ORG F1", "overlap P", "overlap R"]
+    rows = [
+        [
+            name,
+            *(f"{100 * value:.1f}" for value in _ablation_scores(modes["exact"], modes["overlap"])),
+        ]
+        for name, modes in results.ablation.items()
+    ]
+    return intro + "\n\n" + _table(header, rows)
+
+
+def _ablation_scores(exact: dict[str, Counts], overlap: dict[str, Counts]) -> list[float]:
+    """The figures of one ablation row, in the header's order."""
+    return [
+        exact[MICRO].precision,
+        exact[MICRO].recall,
+        exact[MICRO].f1,
+        *(exact[kind].recall for kind in ENTITY_TYPES),
+        exact["ORG"].f1,
+        overlap[MICRO].precision,
+        overlap[MICRO].recall,
+    ]
 
 
 def _timing(seconds: dict[str, float], cpus: int) -> str:

@@ -61,6 +61,7 @@ class EntityResults:
     precis_not_extracted: int
     precis_mentions: int
     precis_misaligned: int
+    ablation: dict[str, dict[str, dict[str, Counts]]]  # rules left out -> match mode -> type -> counts
 
 
 @dataclass(frozen=True)
@@ -144,4 +145,8 @@ def evaluate_entities(
         precis_not_extracted=cleaned.not_extracted,
         precis_mentions=cleaned.mentions,
         precis_misaligned=cleaned.misaligned,
+        ablation={
+            name: {mode: corpus_counts(golds, spans, mode) for mode in MATCH_MODES}
+            for name, spans in cleaned.ablation.items()
+        },
     )

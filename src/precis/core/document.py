@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 SCHEMA_VERSION = "2.0"
 # Changes whenever the same article would give another document; `precis reprocess --stale` reruns the rest.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 # Why `entities` may be empty: a closed set of codes, with a human-readable reason beside it.
 EntitiesStatus = Literal["ok", "no_model", "language_undetermined"]
 
@@ -32,8 +32,10 @@ class Language:
 class Entity:
     """One real-world entity, merged over all its mentions in the article."""
 
+    id: str  # precis.core.identity.entity_id(type, text): the same entity has the same id in every article
     type: str
     text: str
+    country: str | None  # ISO 3166-1 alpha-2 of a place the gazetteer knows, else None
     count: int
     salience: float
     aliases: tuple[str, ...]
