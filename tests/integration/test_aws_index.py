@@ -15,6 +15,7 @@ from precis.aws.events import ObjectRef
 from precis.aws.index import Tables
 from precis.aws.query import InvalidQuery
 from precis.core.document import Entity
+from precis.core.identity import entity_id
 from precis.names import LOCAL_NAMES
 from tests.integration.conftest import (
     SEED,
@@ -203,7 +204,17 @@ def test_index_an_article_with_hundreds_of_entities_stays_within_transaction_lim
 ) -> None:
     summarise = handler.summariser.inner.summarise
     people = tuple(
-        Entity("PER", f"Personne Numéro{n}", 1, 0.5, (f"Numéro{n}",), ((0, 5),)) for n in range(150)
+        Entity(
+            entity_id("PER", f"Personne Numéro{n}"),
+            "PER",
+            f"Personne Numéro{n}",
+            None,
+            1,
+            0.5,
+            (f"Numéro{n}",),
+            ((0, 5),),
+        )
+        for n in range(150)
     )
     handler.summariser.replacement = lambda data: replace(summarise(data), entities=people)
     sizes: list[int] = []

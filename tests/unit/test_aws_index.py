@@ -10,12 +10,26 @@ from precis.aws import index
 from precis.core.identity import entity_id
 from tests.conftest import result_item
 
+
+def entity(kind: str, text: str, count: int, salience: float, *aliases: str) -> dict[str, Any]:
+    """An entity of a stored document, with the id the core gives it."""
+    identity = entity_id(kind, text)
+    return {
+        "id": identity,
+        "type": kind,
+        "text": text,
+        "count": count,
+        "salience": salience,
+        "aliases": list(aliases),
+    }
+
+
 DOCUMENT: dict[str, Any] = {
     "title": "Mark Rutte à Bruxelles",
     "entities": [
-        {"type": "PER", "text": "Mark Rutte", "count": 4, "salience": 1.0, "aliases": ["Rutte", "Routte"]},
-        {"type": "LOC", "text": "Bruxelles", "count": 1, "salience": 0.4, "aliases": []},
-        {"type": "LOC", "text": "États-Unis", "count": 2, "salience": 0.7, "aliases": ["USA"]},
+        entity("PER", "Mark Rutte", 4, 1.0, "Rutte", "Routte"),
+        entity("LOC", "Bruxelles", 1, 0.4),
+        entity("LOC", "États-Unis", 2, 0.7, "USA"),
     ],
     "quotes": [
         {"text": "Ce n'est pas une trahison", "start": 10, "end": 35, "speaker": "Mark Rutte"},
@@ -90,7 +104,7 @@ def test_index_a_tombstone_has_no_entry() -> None:
 def test_index_sort_keys_stay_within_dynamodb_limits_for_the_longest_keys() -> None:
     long_key = "é" * 510 + ".txt"
     long_name = "Nom " * 400
-    document = {**DOCUMENT, "entities": [{**DOCUMENT["entities"][0], "text": long_name, "aliases": []}]}
+    document = {**DOCUMENT, "entities": [entity("PER", long_name, 1, 1.0)]}
     item = result_item("a" * 63, long_key, uploaded_at=UPLOADED, document=document, title="t")
 
     for entry in index.entries_for(item):

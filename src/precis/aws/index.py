@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from precis.aws.items import ResultItem
-from precis.core.identity import entity_id, fingerprint
+from precis.core.identity import fingerprint
 
 # Partition key prefixes; `#` never occurs in a fingerprint, a day or a language code.
 LISTING, FAILED, LANGUAGE, NAME, QUOTE, WORD, TOP, COUNT = (
@@ -204,7 +204,7 @@ def _name_entries(item: ResultItem, document: Mapping[str, Any]) -> list[IndexEn
     day, shard = day_of(item["uploaded_at"]), shard_of(item["id"])
     entries = []
     for entity in entities:
-        identity = entity_id(entity["type"], entity["text"])
+        identity = entity["id"]
         common = {
             "id": item["id"],
             "key": item["key"],
@@ -230,15 +230,8 @@ def _name_entries(item: ResultItem, document: Mapping[str, Any]) -> list[IndexEn
 
 def _cooccurring(entities: Sequence[Mapping[str, Any]], identity: str) -> list[dict[str, str]]:
     """The article's most salient other entities, as `who appears with` counts them."""
-    others = [entity for entity in entities if entity_id(entity["type"], entity["text"]) != identity]
-    return [
-        {
-            "entity_id": entity_id(entity["type"], entity["text"]),
-            "name": entity["text"],
-            "type": entity["type"],
-        }
-        for entity in others[:COOCCURRING]
-    ]
+    others = [entity for entity in entities if entity["id"] != identity][:COOCCURRING]
+    return [{"entity_id": entity["id"], "name": entity["text"], "type": entity["type"]} for entity in others]
 
 
 def _quote_entries(item: ResultItem, document: Mapping[str, Any]) -> list[IndexEntry]:

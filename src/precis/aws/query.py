@@ -25,7 +25,7 @@ from precis.aws import index
 from precis.aws.index import Tables
 from precis.aws.items import ResultItem
 from precis.aws.storage import get_result, plain_item, with_whole_document
-from precis.core.identity import fingerprint
+from precis.core.identity import search_fingerprints
 
 ENTITY_TYPES = ("PER", "LOC", "ORG")
 STATUSES = ("done", "failed")
@@ -403,11 +403,12 @@ def _ranked(totals: Counter[str], labels: dict[str, dict[str, Any]], limit: int)
 
 
 def _name_key(name: str) -> str:
-    """The fingerprint an entity's name is filed under; refuses a name with nothing to search for."""
-    key = fingerprint(name)
-    if not key:
+    """The fingerprint an entity's name is filed under: a known name's canonical one (`USA` is filed under
+    `etats unis`, which every article naming the United States has), else the name's own."""
+    keys = search_fingerprints(name)
+    if not keys:
         raise InvalidQuery(f"no letters or digits to search for in {name!r}")
-    return key
+    return keys[-1]
 
 
 def _checked_type(entity_type: str | None) -> str | None:
