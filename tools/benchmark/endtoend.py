@@ -91,8 +91,7 @@ def wait_drained(sqs: Any, queue_url: str) -> None:
 def burst(stack: RunningStack, clients: Clients, paths: list[Path], prefix: str) -> StackPass:
     """Upload every file back to back, wait for the queue to drain, then read every item once."""
     s3, dynamodb, sqs = clients
-    names = stack.target.names
-    queue_url = stack.target.queue_url or sqs.get_queue_url(QueueName=names.queue)["QueueUrl"]
+    queue_url = stack.target.articles_queue_url()
     cpu_before = cpu_seconds()
     started = {f"{prefix}/{path.name}": upload(stack, s3, path, f"{prefix}/{path.name}") for path in paths}
     wait_drained(sqs, queue_url)

@@ -316,7 +316,7 @@ def relay_notifications(target: Target) -> Relay:
         Bucket=target.names.bucket,
         NotificationConfiguration=notification_configuration(queue_arn(sqs, source_url)),
     )
-    return Relay(sqs, source_url, sqs.get_queue_url(QueueName=target.names.queue)["QueueUrl"])
+    return Relay(sqs, source_url, target.articles_queue_url())
 
 
 def put_all(
@@ -352,7 +352,7 @@ def push(target: Target, plan: Plan, folder: Path, progress: bool) -> list[Put]:
 def wait_drained(target: Target, total: int, timeout: float, progress: bool) -> bool:
     """Until no message waits or is in flight: each one processed, or moved to the dead-letter queue."""
     sqs = target.client("sqs")
-    queue_url = sqs.get_queue_url(QueueName=target.names.queue)["QueueUrl"]
+    queue_url = target.articles_queue_url()
     deadline = time.monotonic() + timeout
     with progress_bar(total, "msg", "processing", progress) as bar:
         while time.monotonic() < deadline:

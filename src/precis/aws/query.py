@@ -16,12 +16,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import islice
 from typing import Any, Generic, NotRequired, TypedDict, TypeVar, cast
 
 from boto3.dynamodb.types import TypeDeserializer
 
 from precis.aws import index
+from precis.aws.batching import batched
 from precis.aws.index import Tables
 from precis.aws.items import ResultItem
 from precis.aws.storage import get_result, plain_item, with_whole_document
@@ -256,7 +256,7 @@ class Archive:
 
     def items(self, listings: Iterable[Listing]) -> Iterator[ResultItem]:
         """The whole items (documents included) of listed articles, read 100 at a time, in listing order."""
-        for chunk in _batched(listings, BATCH_GET):
+        for chunk in batched(listings, BATCH_GET):
             found = self._batch_get([listing["id"] for listing in chunk])
             for listing in chunk:
                 item = found.get(listing["id"])
@@ -469,26 +469,3 @@ def _plain_key(key: dict[str, Any]) -> dict[str, str]:
 def _serialised_key(key: dict[str, str]) -> dict[str, Any]:
     """A cursor's key back as DynamoDB attribute values."""
     return {name: {"S": value} for name, value in key.items()}
-
-
-def _batched(values: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of `size` values (the last may be shorter): itertools.batched before 3.12."""
-    iterator = iter(values)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def entity_rows(items: Iterable[ResultItem]) -> Iterator[dict[str, Any]]:
-    """One row per article and entity, flat for a spreadsheet or pandas: what `export --entities` writes."""
-    for item in items:
-        for entity in (item.get("document") or {}).get("entities", []):
-            yield {
-                "key": item["key"],
-                "uploaded_at": item["uploaded_at"],
-                "title": item.get("title", ""),
-                "type": entity["type"],
-                "name": entity["text"],
-                "count": entity["count"],
-                "salience": entity["salience"],
-                "aliases": "; ".join(entity["aliases"]),
-            }

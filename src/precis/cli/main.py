@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from precis import __version__
-from precis.cli import archive, embedded, query, summarise
+from precis.cli import archive, bulk, embedded, query, summarise
 from precis.cli.options import Command, report_error
 from precis.errors import MEANINGS, ExitCode, UserError
 from precis.names import DEFAULT_ENDPOINT_URL
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         archive.add_status,
         archive.add_ingest,
         query.add_query,
+        bulk.add_reprocess,
+        bulk.add_export,
         embedded.add_demo,
     ):
         add(commands)

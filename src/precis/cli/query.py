@@ -169,9 +169,8 @@ def _paged(queries: Subparsers, name: str, summary: str, **kwargs: Any) -> argpa
     parser.add_argument(
         "--limit", type=positive_int, default=20, help="page size (default: 20, at most 1000)"
     )
-    pages = parser.add_mutually_exclusive_group()
-    pages.add_argument("--cursor", help="the cursor a previous page ended with")
-    pages.add_argument("--all", action="store_true", help="every page, one after another")
+    parser.add_argument("--cursor", help="start where a previous page ended (its cursor)")
+    parser.add_argument("--all", action="store_true", help="every page to the end, one after another")
     parser.add_argument("--since", metavar="DATE", help="only uploads from this ISO date or time on")
     add_format_option(parser, ("text", "json"), "text")
     add_aws_options(parser)

@@ -3,9 +3,10 @@
 moto 5.2.5 rolls a failed TransactWriteItems back from deep copies of every table it touches, made once
 per action before running it: O(table size x actions) per call, which takes minutes per article once the
 query index holds a few thousand entries. And its server answers requests on parallel threads with no
-lock, so a transaction is not isolated from a concurrent write, as DynamoDB's are (the index writer's
-guard relies on that). `install()` keeps a copy of only the items a transaction touches, restores those
-on failure, and serialises every item write behind one lock. The embedded stack and the tests install it.
+lock, so neither a transaction nor an update is isolated from concurrent requests, as DynamoDB's are (the
+index writer's guard relies on that, and a reader could see half an updated item). `install()` keeps a
+copy of only the items a transaction touches, restores those on failure, and serialises every item read
+and write behind one lock. The embedded stack and the tests install it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,19 @@ from typing import Any
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+# Every call that reads or writes items: moto applies an update attribute by attribute, so a read between
+# two of them would see half an item, which DynamoDB never shows.
+_ITEM_CALLS = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+    "get_item",
+    "batch_get_item",
+    "query",
+    "scan",
+)
 _lock = threading.RLock()
 _installed: list[bool] = []
 
@@ -28,7 +41,7 @@ def install() -> None:
     if _installed:
         return
     Table.__deepcopy__ = _shared_table  # type: ignore[attr-defined]
-    for name in _WRITES:
+    for name in _ITEM_CALLS:
         setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
     DynamoDBBackend.transact_write_items = _restoring(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
     _installed.append(True)
@@ -40,7 +53,7 @@ def _shared_table(table: Table, memo: dict[int, Any]) -> Table:
 
 
 def _serialised(write: Callable[..., Any]) -> Callable[..., Any]:
-    """One item write at a time across the server's threads, as DynamoDB isolates transactions."""
+    """One item call at a time across the server's threads: each sees whole items, as in DynamoDB."""
 
     def locked(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
         with _lock:

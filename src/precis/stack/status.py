@@ -29,7 +29,7 @@ def queue_counts(sqs: Any, queue_url: str) -> dict[str, int]:
 def queues_status(target: Target) -> dict[str, dict[str, int]]:
     """Depth of the articles queue and of its dead-letter queue."""
     sqs = target.client("sqs")
-    queue_url = target.queue_url or sqs.get_queue_url(QueueName=target.names.queue)["QueueUrl"]
+    queue_url = target.articles_queue_url()
     dead_letter_queue_url = sqs.get_queue_url(QueueName=target.names.dead_letter_queue)["QueueUrl"]
     return {
         "queue": queue_counts(sqs, queue_url),

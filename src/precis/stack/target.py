@@ -46,6 +46,12 @@ class Target:
             self.client("dynamodb"), Tables(self.names.table, self.names.index_table), s3=self.client("s3")
         )
 
+    def articles_queue_url(self) -> str:
+        """The articles queue's URL: from the stack's outputs, else looked up by name."""
+        if self.queue_url:
+            return self.queue_url
+        return str(self.client("sqs").get_queue_url(QueueName=self.names.queue)["QueueUrl"])
+
     def client(self, service: str) -> Any:
         """A client bound to this stack's endpoint, with short timeouts so a dead endpoint fails fast."""
         return self.session.client(service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
