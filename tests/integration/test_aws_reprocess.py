@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
+from precis.aws.index import listing_summary
+from precis.aws.query import Listing
 from precis.names import LOCAL_NAMES
 from precis.stack.reprocess import Candidate, bucket_objects, enqueue, listed, notifications, stale
 from precis.stack.target import Target, local_session
@@ -91,11 +93,18 @@ def test_reprocess_sends_a_changed_object_as_its_new_upload(handler: Handler, st
     assert stack.result(KEY)["title"].startswith("Sécheresse")
 
 
+def listing(**changes: Any) -> Listing:
+    """A listing of a done item made by the running code with the small French model, with changes."""
+    summary = listing_summary(result_item("b", "k.txt", model_name="fr_core_news_sm"))
+    return cast(Listing, {**summary, **changes})
+
+
 def test_reprocess_stale_means_another_pipeline_version_or_model() -> None:
     models = {"fr": "fr_core_news_sm"}
-    current: Any = {**result_item("b", "k.txt"), "model_name": "fr_core_news_sm"}
 
-    assert not stale(current, models)
-    assert stale({**current, "pipeline_version": "0"}, models)
-    assert stale({**current, "model_name": "fr_core_news_md"}, models)
-    assert not stale({**current, "status": "failed", "model_name": None}, models)
+    assert not stale(listing(), models)
+    assert stale(listing(pipeline_version="0"), models)
+    assert stale(listing(model_name="fr_core_news_md"), models)
+    failed = listing(status="failed")
+    del failed["model_name"]
+    assert not stale(failed, models)
