@@ -11,6 +11,7 @@ from tools.benchmark import cost
 from tools.benchmark.cold import CLI_HELP_LABEL, HANDLER_LABEL, ColdRow
 from tools.benchmark.endtoend import StackPass
 from tools.benchmark.peers import PeerRow
+from tools.benchmark.query import CALLS, SENTINEL_ARTICLES, QueryResults, write_cost_usd_per_1000
 from tools.benchmark.throughput import Pass, median_rate
 from tools.benchmark.warm import NER, OURS, STOCK, Linearity, Series, TextSet
 from tools.common import markdown
@@ -56,6 +57,16 @@ vCPU, so time grows as memory shrinks and the GB-seconds stay about the same. S3
 cold starts (billed as init) are not included."""
 
 
+_QUERY_TEXT = """\
+Two archives in moto (in-process, patched as the embedded stack patches it), written through the real
+storage and index code from the validation documents (each with its own key, title and upload time over
+30 days; one in 50 a failed item; a sentinel person named by exactly {sentinel} articles in both). Each
+question is asked {calls} times. "Items read" is DynamoDB's ScannedCount per call: what the question costs
+as the archive grows. Latencies are moto's (no network), on the same two busy cores as everything else.
+The handler rows time `SummariseFunction.handle` on one S3 event per article, with the index and with the
+item alone (the function before the index), in turns on the same articles."""
+
+
 @dataclass
 class Results:
     """Everything one run measured; a section left None was skipped or failed (see `errors`)."""
@@ -73,6 +84,7 @@ class Results:
     throughput: list[Pass] | None = None
     end_to_end: list[StackPass] | None = None
     peers: list[PeerRow] | None = None
+    query: QueryResults | None = None
     characters: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
@@ -110,6 +122,7 @@ def render(results: Results) -> str:
         throughput_section(results),
         end_to_end_section(results),
         peers_section(results),
+        query_section(results),
         cost_section(results),
     ]
     return "\n".join(line for section in sections for line in section).rstrip() + "\n"
@@ -222,6 +235,27 @@ def targets_section(results: Results) -> list[str]:
             False,
         ),
         ("Post-processing, 10x longer article", after_growth(results), "≈ ≤ 10x", 11.0, True),
+        (
+            "Query: items read, entity lookup, large / small archive",
+            query_read_ratio(results),
+            "≤ 1.1x",
+            1.1,
+            True,
+        ),
+        (
+            "Query: p95 of a 20-result page, large archive (ms)",
+            query_page_p95(results),
+            "≤ 50 ms",
+            50.0,
+            True,
+        ),
+        (
+            "Handler per article with index writes / without",
+            index_handler_ratio(results),
+            "≤ 1.15x",
+            1.15,
+            True,
+        ),
     ]
     body = [
         (name, "–" if value is None else f"{value:.2f}", goal, verdict(value, limit, at_most))
@@ -425,6 +459,80 @@ def _peer_row(row: PeerRow) -> list[str]:
     return [row.label, row.text_set, ms(summary.median), ms(summary.p95)]
 
 
+def query_section(results: Results) -> list[str]:
+    """Items read and latency per question at two archive sizes, the index's cost per article."""
+
+    lines = _opening("## Query index", _QUERY_TEXT.format(sentinel=SENTINEL_ARTICLES, calls=CALLS))
+    query = results.query
+    if query is None:
+        return [*lines, *_NOT_MEASURED]
+    sizes = sorted(query.build_seconds)
+    names = list(dict.fromkeys(question.name for question in query.questions))
+    header = (
+        "question",
+        "answers",
+        *(f"items read ({size:,})" for size in sizes),
+        *(f"p50 / p95 ms ({size:,})" for size in sizes),
+    )
+    rows = [_question_row(query, name, sizes) for name in names]
+    handler = [
+        [label, str(len(times)), ms(Summary.of(times).median), ms(Summary.of(times).p95)]
+        for label, times in query.handler_ms.items()
+    ]
+    built = ", ".join(
+        f"{size:,} articles in {seconds:.0f} s" for size, seconds in query.build_seconds.items()
+    )
+    notes = [
+        f"- Archives written: {built}.",
+        f"- Per article: {query.entries_per_article:.1f} index entries written, "
+        f"{query.write_units_per_article:.1f} write units (item and index), "
+        f"${write_cost_usd_per_1000(query):.3f} per 1,000 articles on demand.",
+        f"- `precis reprocess --all` enqueued {query.reprocess_per_second:,.0f} objects per second "
+        "(10,000 objects).",
+        "",
+    ]
+    handler_table = table(("function", "articles", "median ms", "p95 ms"), handler)
+    return lines + table(header, rows) + handler_table + notes
+
+
+def _question_row(query: QueryResults, name: str, sizes: list[int]) -> list[str]:
+    """One question across the sizes."""
+    asked = [query.question(name, size) for size in sizes]
+    answers = next((f"{q.answers:.0f}" for q in asked if q), "–")
+    read = [f"{q.items_read:.0f}" if q else "–" for q in asked]
+    timing = [f"{q.summary.median:.1f} / {q.summary.p95:.1f}" if q else "–" for q in asked]
+    return [name, answers, *read, *timing]
+
+
+def query_read_ratio(results: Results) -> float | None:
+    """Items read for the fixed-size entity lookup, large archive over small."""
+    query = results.query
+    if query is None or len(query.build_seconds) < 2:
+        return None
+    small, large = sorted(query.build_seconds)
+    name = f"entity named by {SENTINEL_ARTICLES} articles"
+    first, last = query.question(name, small), query.question(name, large)
+    return last.items_read / first.items_read if first and last and first.items_read else None
+
+
+def query_page_p95(results: Results) -> float | None:
+    """The slowest p95 of a 20-result page on the large archive."""
+    query = results.query
+    if query is None:
+        return None
+    large = max(query.build_seconds)
+    pages = [query.question(name, large) for name in ("recent, 20", "entity named by most articles, 20")]
+    return max((page.summary.p95 for page in pages if page), default=None)
+
+
+def index_handler_ratio(results: Results) -> float | None:
+    """Median per-article handler time with the index over without."""
+    times = results.query.handler_ms if results.query else {}
+    if not times.get("with index") or not times.get("item only"):
+        return None
+    return Summary.of(times["with index"]).median / Summary.of(times["item only"]).median
+
+
 def cost_section(results: Results) -> list[str]:
     """Lambda at two memory settings next to Comprehend."""
     lines = [
@@ -458,6 +566,15 @@ def cost_section(results: Results) -> list[str]:
         ]
         for item in options
     ]
+    if results.query:
+        rows.append(
+            [
+                "DynamoDB on-demand writes (item + index)",
+                "–",
+                "–",
+                f"${write_cost_usd_per_1000(results.query):.4f}",
+            ]
+        )
     rows.append(
         [
             "Amazon Comprehend (entities + key phrases)",

@@ -18,12 +18,13 @@ from tools.benchmark.articles import Article, seed_article, validation_articles,
 from tools.benchmark.cold import cold_start
 from tools.benchmark.endtoend import measure_end_to_end
 from tools.benchmark.peers import measure_peers
+from tools.benchmark.query import measure_query
 from tools.benchmark.report import Results, render, targets_section
 from tools.benchmark.throughput import measure_throughput
 from tools.benchmark.warm import measure_warm
 from tools.common.machine import load_average, machine_facts, package_versions
 
-SECTIONS = ("cold", "warm", "throughput", "end-to-end", "peers")
+SECTIONS = ("cold", "warm", "throughput", "end-to-end", "peers", "query")
 SINGLE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 FALLBACK_COPIES = 100
 T = TypeVar("T")
@@ -46,6 +47,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--seed-calls", type=int, default=20, help="seed calls per round (default: 20)")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N articles (0: all)")
     parser.add_argument("--skip", action="append", choices=SECTIONS, default=[], help="leave a section out")
+    parser.add_argument(
+        "--query-sizes",
+        type=int,
+        nargs=2,
+        default=[1_000, 20_000],
+        metavar=("SMALL", "LARGE"),
+        help="archive sizes of the query section (default: 1000 20000)",
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 cold runs, 1 round, 30 articles")
     return parser
 
@@ -55,6 +64,7 @@ def run_from_args(argv: Sequence[str] | None, prog: str) -> int:
     options = build_parser(prog).parse_args(argv)
     if options.quick:
         options.runs, options.rounds, options.seed_calls, options.limit = 2, 1, 5, options.limit or 30
+        options.query_sizes = [200, 1_000]
     if not options.seed.is_file():
         print(f"{prog}: no seed article at {options.seed}", file=sys.stderr)
         return 2
@@ -144,6 +154,10 @@ def measure_all(
         name: [item.decode() for item in data] for name, data in text_sets(options, seed, articles).items()
     }
     results.peers = attempt(results, "peers", skip, lambda: in_child(measure_peers, options.model, peer_sets))
+    texts = [article.data for article in corpus]
+    results.query = attempt(
+        results, "query", skip, lambda: in_child(measure_query, options.model, texts, options.query_sizes)
+    )
 
 
 def text_sets(

@@ -67,11 +67,11 @@ class IndexWriter:
             self._register_day(day_of(item["uploaded_at"]))
         puts = [_put_group(self.tables.index, entry) for entry in entries]
         removals = [_delete_group(self.tables.index, key) for key in stale]
-        guard = _guard(self.tables.results, item)
+        batches = [*_batches(puts), *_batches(removals)] or [[]]
+        guards = [_guard(self.tables.results, item)] * (len(batches) - 1) + [_release(self.tables.results, item)]
         try:
-            for batch in [*_batches(puts), *_batches(removals)]:
+            for batch, guard in zip(batches, guards, strict=True):
                 _commit(self.dynamodb, batch, guard)
-            _commit(self.dynamodb, [], _release(self.tables.results, item))
         except Superseded:
             return False
         return True
@@ -142,7 +142,8 @@ def _guard(table: str, item: ResultItem) -> dict[str, Any]:
 
 
 def _release(table: str, item: ResultItem) -> dict[str, Any]:
-    """Once every entry is written and every stale one removed, nothing is pending any more."""
+    """The last transaction's guard: once its entries are written (and every stale one removed), nothing
+    is pending any more; its condition is the guard's, so it takes the guard's place."""
     return {
         "Update": {
             "TableName": table,
