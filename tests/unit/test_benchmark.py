@@ -51,4 +51,4 @@ def test_benchmark_report_renders_missing_sections_and_errors() -> None:
     assert "Run of **2026-01-02 03:04 UTC**" in text
     assert "| Cold start, core (s) | 1.20 | ≤ 1.5 s | yes |" in text
     assert "**end-to-end not measured**: RuntimeError: stack not ready" in text
-    assert text.count("Not measured.") == 4
+    assert text.count("Not measured.") == 5  # warm, throughput, end to end, peers, query

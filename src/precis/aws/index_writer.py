@@ -68,7 +68,8 @@ class IndexWriter:
         puts = [_put_group(self.tables.index, entry) for entry in entries]
         removals = [_delete_group(self.tables.index, key) for key in stale]
         batches = [*_batches(puts), *_batches(removals)] or [[]]
-        guards = [_guard(self.tables.results, item)] * (len(batches) - 1) + [_release(self.tables.results, item)]
+        guard, release = _guard(self.tables.results, item), _release(self.tables.results, item)
+        guards = [guard] * (len(batches) - 1) + [release]
         try:
             for batch, guard in zip(batches, guards, strict=True):
                 _commit(self.dynamodb, batch, guard)
