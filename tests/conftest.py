@@ -12,7 +12,7 @@ from precis.aws.settings import DEFAULT_MODEL
 from precis.aws.storage import result_id
 from precis.core.document import PIPELINE_VERSION
 from precis.core.pipeline import Summariser
-from precis.local import moto_dynamodb
+from precis.local import emulation
 from tests.cfn import load_template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ SCHEMA_PATH = REPO_ROOT / "src" / "precis" / "schema" / "document.schema.json"
 @pytest.fixture(scope="session", autouse=True)
 def isolated_moto_transactions() -> None:
     """moto's DynamoDB as the embedded stack runs it: transactions isolated, and fast on large tables."""
-    moto_dynamodb.install()
+    emulation.install()
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ from precis.aws.storage import StoredObject, put_result
 from precis.aws.summarise import SummariseFunction, done_item, failed_item, make_clients
 from precis.core.identity import entity_id
 from precis.core.pipeline import Summariser
-from precis.local import moto_dynamodb
+from precis.local import emulation
 from precis.local.context import LambdaContext
 from precis.local.resources import create_resources
 from precis.names import LOCAL_NAMES
@@ -90,7 +90,7 @@ class QueryResults:
 def measure_query(model: str, texts: list[bytes], sizes: Sequence[int]) -> QueryResults:
     """Entry point of the child process (its environment holds moto's fake account)."""
     os.environ.update(ENVIRONMENT)
-    moto_dynamodb.install()
+    emulation.install()
     summariser = Summariser.load({"fr": model})
     documents = [summariser.summarise(text).to_dict() for text in texts]
     results = QueryResults()

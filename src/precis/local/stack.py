@@ -20,7 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MODELS
 from precis.errors import UnavailableError
-from precis.local import moto_dynamodb
+from precis.local import emulation
 from precis.local.resources import QueueAddresses, create_resources
 from precis.local.worker import WorkerConfig, run_worker
 from precis.names import DEFAULT_HANDLER, DEFAULT_PORT, LOCAL_REGION
@@ -165,7 +165,7 @@ class EmbeddedStack:
         ensure_port_free(self.options.port)
         warn_short_visibility(self.options)
         quiet_request_log()
-        moto_dynamodb.install()
+        emulation.install()
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.options.port, verbose=False)
         self._server.start()
         try:
