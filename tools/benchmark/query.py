@@ -15,6 +15,7 @@ import json
 import math
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def measure_query(model: str, texts: list[bytes], sizes: Sequence[int]) -> Query
             if size == sizes[0]:
                 results.write_units_per_article = units.write_units / size
                 results.entries_per_article = units.entries / size
-            results.questions += _ask(stack, size)
+            results.questions += _ask(stack, size, documents)
     with _account() as stack:
         results.handler_ms = _handler_times(stack, summariser, texts)
     with _account() as stack:
@@ -205,24 +206,33 @@ def _varied(document: dict[str, Any], number: int, *, sentinel: bool) -> dict[st
     return varied
 
 
-def _ask(stack: _Stack, size: int) -> list[Question]:
+def _ask(stack: _Stack, size: int, documents: list[dict[str, Any]]) -> list[Question]:
     """Every question, CALLS times each, on the archive just written."""
     archive, today = stack.archive, date(2026, 11, DAYS)
+    popular, speaker = _most_common(documents)
     questions: dict[str, Callable[[], Any]] = {
         "one article (GetItem)": lambda: archive.article(LOCAL_NAMES.bucket, "bench/000001.txt"),
         "recent, 20": lambda: archive.recent(limit=20),
         "recent in French, 20": lambda: archive.recent(language="fr", limit=20),
         "failed, 20": lambda: archive.failed(limit=20),
         f"entity named by {SENTINEL_ARTICLES} articles": lambda: archive.articles_naming(SENTINEL),
-        "entity named by most articles, 20": lambda: archive.articles_naming("Ukraine", limit=20),
+        "entity named by most articles, 20": lambda: archive.articles_naming(popular, limit=20),
         "title search, 20": lambda: archive.search_titles("benchmark"),
         "top entities, 7 days": lambda: archive.top_entities(days=7, today=today),
         "top entities, 30 days": lambda: archive.top_entities(days=30, today=today),
-        "who appears with (200 articles)": lambda: archive.cooccurring("Ukraine"),
-        "quotes by a speaker, 20": lambda: archive.quotes_by("Pete Hegseth", limit=20),
+        "who appears with (200 articles)": lambda: archive.cooccurring(popular),
+        "quotes by a speaker, 20": lambda: archive.quotes_by(speaker, limit=20),
         "items per status": archive.counts,
     }
     return [_timed(name, size, archive, ask) for name, ask in questions.items()]
+
+
+def _most_common(documents: list[dict[str, Any]]) -> tuple[str, str]:
+    """The entity named by most documents and the most quoted speaker: the heaviest questions to ask."""
+    named = Counter(entity["text"] for document in documents for entity in document["entities"])
+    quoted = Counter(quote["speaker"] for document in documents for quote in document["quotes"])
+    quoted.pop(None, None)
+    return named.most_common(1)[0][0], (quoted.most_common(1) or [("nobody", 0)])[0][0]
 
 
 def _timed(name: str, size: int, archive: Archive, ask: Callable[[], Any]) -> Question:
