@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from hypothesis import settings
 
 from precis.aws.items import ResultItem
 from precis.aws.settings import DEFAULT_MODEL
@@ -18,6 +19,10 @@ from tests.cfn import load_template
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"
 SCHEMA_PATH = REPO_ROOT / "src" / "precis" / "schema" / "document.schema.json"
+
+# Shared, loaded machines: a property holds or not whatever an example takes, so no example has a deadline.
+settings.register_profile("shared-machine", deadline=None)
+settings.load_profile("shared-machine")
 
 
 @pytest.fixture(scope="session", autouse=True)
