@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from precis.cli.embedded import demo_report
 from precis.cli.render import (
+    display_width,
     document_report,
     entities_by_type,
     item_report,
@@ -119,6 +121,17 @@ def test_report_table_aligns_columns_and_handles_no_rows() -> None:
     assert lines[0] == "KEY                    STATUS"
     assert lines[2] == "dossier/long-name.txt  failed"
     assert table([]) == "(no items)"
+
+
+def test_report_table_aligns_decomposed_accents_by_display_width() -> None:
+    nfd = unicodedata.normalize("NFD", "été/élève.txt")
+    rows = [{"key": nfd, "status": "done"}, {"key": "ete/eleve.txt", "status": "failed"}]
+
+    lines = table(rows).splitlines()
+
+    assert display_width(nfd) == len("été/élève.txt") < len(nfd)
+    assert display_width(lines[1][: lines[1].index("done")]) == lines[0].index("STATUS")
+    assert lines[2].index("failed") == lines[0].index("STATUS")
 
 
 def test_report_demo_ends_with_totals_including_missing_items() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -159,15 +160,26 @@ def entity_count_row(count: Mapping[str, Any]) -> dict[str, str]:
     return {"articles": str(count["articles"]), "type": str(count["type"]), "name": str(count["name"])}
 
 
+def display_width(text: str) -> int:
+    """Terminal columns: combining accents (NFD) take none, wide East Asian characters two."""
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        for char in text
+    )
+
+
 def table(rows: Sequence[Mapping[str, str]]) -> str:
-    """Left-aligned columns named by the first row's keys."""
+    """Left-aligned columns named by the first row's keys, aligned by display width, not code points."""
     if not rows:
         return "(no items)"
     columns = list(rows[0])
-    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in columns}
+    widths = {column: max(len(column), *(display_width(row[column]) for row in rows)) for column in columns}
     lines = [[column.upper() for column in columns], *([row[column] for column in columns] for row in rows)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[column]) for cell, column in zip(line, columns, strict=True)).rstrip()
+        "  ".join(
+            cell + " " * (widths[column] - display_width(cell))
+            for cell, column in zip(line, columns, strict=True)
+        ).rstrip()
         for line in lines
     )
 
