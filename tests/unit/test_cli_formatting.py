@@ -90,6 +90,24 @@ def test_report_document_shows_title_language_entities_summary_dates_and_quotes(
     assert "  keywords: paix, réunion" in lines
 
 
+def test_report_says_how_many_entities_and_quotes_it_hides_and_full_shows_them() -> None:
+    people = [entity("PER", f"Personne {n}", 1, 1 - n / 100) for n in range(7)]
+    quotes = [{"text": f"Citation {n}", "start": 0, "end": 1, "speaker": None} for n in range(14)]
+    document = {**DOCUMENT, "entities": people, "quotes": quotes}
+
+    short = document_report(document).splitlines()
+    full = document_report(document, full=True).splitlines()
+
+    assert (
+        "  PER  Personne 0 (1), Personne 1 (1), Personne 2 (1), Personne 3 (1), Personne 4 (1), +2 more"
+        in short
+    )
+    assert short[-3:-1] == ["    « Citation 2 »", "    +11 more"]
+    assert "Personne 6 (1)" in "\n".join(full)
+    assert "more" not in "\n".join(full)
+    assert sum(line.startswith("    « Citation") for line in full) == 14
+
+
 def test_report_says_why_entities_are_missing() -> None:
     document = {
         **DOCUMENT,

@@ -13,6 +13,7 @@ from precis.cli.options import (
     add_aws_options,
     add_command,
     add_format_option,
+    add_full_option,
     add_timeout_option,
     emit,
     print_items,
@@ -91,7 +92,7 @@ def command_ingest(args: argparse.Namespace) -> int:
         emit(to_json(rows) if args.format == "json" else urls)
         return ExitCode.FAILED if unreadable else 0
     items, missing = wait_for(target, uploaded, args.timeout, not args.quiet)
-    print_items(items, args.format)
+    print_items(items, args.format, full=args.full)
     for key in missing:
         report_error(f"no item for {key} after {args.timeout} s (see `precis status` and the worker logs)")
     return ExitCode.FAILED if missing or unreadable else 0
@@ -112,4 +113,5 @@ def add_ingest(commands: Subparsers) -> None:
     parser.add_argument("--wait", action="store_true", help="wait for each object's item and print it")
     add_timeout_option(parser)
     add_format_option(parser, ("text", "json"), "text")
+    add_full_option(parser)
     add_aws_options(parser)

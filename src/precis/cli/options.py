@@ -64,12 +64,12 @@ def emit(text: str) -> None:
     print(text, flush=True)
 
 
-def print_items(items: Sequence[ResultItem], output_format: str) -> None:
+def print_items(items: Sequence[ResultItem], output_format: str, *, full: bool = False) -> None:
     """Items as one JSON array, or as text reports."""
     if output_format == "json":
         emit(to_json(list(items)))
     elif items:
-        emit("\n\n".join(item_report(item) for item in items))
+        emit("\n\n".join(item_report(item, full=full) for item in items))
 
 
 def report_error(message: str) -> None:
@@ -102,6 +102,13 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="[LANG=]PACKAGE",
         help=f"spaCy package for a language, repeatable (default: PRECIS_MODELS, else fr={DEFAULT_MODEL})",
+    )
+
+
+def add_full_option(parser: argparse.ArgumentParser) -> None:
+    """--full for the commands that print text reports."""
+    parser.add_argument(
+        "--full", action="store_true", help="text reports list every entity and quote (default: top 5 and 3)"
     )
 
 

@@ -13,6 +13,7 @@ from precis.cli.options import (
     add_aws_options,
     add_command,
     add_format_option,
+    add_full_option,
     emit,
     positive_int,
     print_items,
@@ -53,18 +54,18 @@ def command_query(args: argparse.Namespace) -> int:
     archive = target.archive()
     with readable_errors():
         if args.query == "get":
-            return show_item(archive, target.names.bucket, args.key, args.format)
+            return show_item(archive, target.names.bucket, args.key, args.format, args.full)
         if args.query in ("top", "cooccur"):
             return show_counts(archive, args)
         return show_pages(archive, args)
 
 
-def show_item(archive: Archive, bucket: str, key: str, output_format: str) -> int:
+def show_item(archive: Archive, bucket: str, key: str, output_format: str, full: bool) -> int:
     """One object's item (GetItem), its whole document included."""
     item = archive.article(bucket, key)
     if item is None:
         raise NotFoundError(f"no item for s3://{bucket}/{key} (not uploaded, deleted, or not processed yet)")
-    print_items([item], output_format)
+    print_items([item], output_format, full=full)
     return 0
 
 
@@ -140,6 +141,7 @@ def add_query(commands: Subparsers) -> None:
     )
     get.add_argument("key", metavar="KEY", help="object key, exactly as in the bucket")
     add_format_option(get, ("text", "json"), "text")
+    add_full_option(get)
     add_aws_options(get)
     recent = _paged(queries, "recent", "articles, newest first", aliases=["list"])
     recent.add_argument("--status", choices=("done", "failed"), help="only items with this status")

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 ENTITY_TYPE_ORDER = ("PER", "LOC", "ORG")
 WIDTH = 100
 TITLE_WIDTH = 60
+TOP_ENTITIES = 5
+TOP_QUOTES = 3
 
 
 def to_json(value: Any, *, indent: int | None = 2) -> str:
@@ -44,13 +46,20 @@ def pack(entries: Sequence[str], first: str, indent: int, width: int = WIDTH) ->
     return lines
 
 
-def entities_by_type(entities: Iterable[Mapping[str, Any]], top: int) -> dict[str, list[Mapping[str, Any]]]:
-    """The most salient entities of each type, PER/LOC/ORG first, then any other type alphabetically."""
+def entities_by_type(
+    entities: Iterable[Mapping[str, Any]], top: int | None = None
+) -> dict[str, list[Mapping[str, Any]]]:
+    """The most salient entities of each type (all with top=None), PER/LOC/ORG first, then the others."""
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for entity in sorted(entities, key=lambda entity: -float(entity.get("salience", 0))):
         groups.setdefault(str(entity["type"]), []).append(entity)
     order = [*ENTITY_TYPE_ORDER, *sorted(set(groups) - set(ENTITY_TYPE_ORDER))]
     return {kind: groups[kind][:top] for kind in order if kind in groups}
+
+
+def hidden(total: int, shown: int) -> list[str]:
+    """`+9 more` when a report leaves entries out, so nothing is hidden without saying so."""
+    return [f"+{total - shown} more"] if total > shown else []
 
 
 def describe_language(document: Mapping[str, Any]) -> str:
@@ -67,10 +76,11 @@ def describe_language(document: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def quote_lines(document: Mapping[str, Any], top: int) -> list[str]:
-    """The first attributed quotations, `« text » (speaker)`."""
+def quote_lines(document: Mapping[str, Any], top: int | None) -> list[str]:
+    """The first attributed quotations, `« text » (speaker)`, and how many more there are."""
+    quotes = document.get("quotes") or []
     lines = []
-    for quote in (document.get("quotes") or [])[:top]:
+    for quote in quotes[:top]:
         speaker = f" ({quote['speaker']})" if quote.get("speaker") else ""
         lines.extend(
             textwrap.wrap(
@@ -80,17 +90,19 @@ def quote_lines(document: Mapping[str, Any], top: int) -> list[str]:
                 subsequent_indent="      ",
             )
         )
+    lines.extend(f"    {more}" for more in hidden(len(quotes), len(quotes[:top])))
     return ["  quotes:", *lines] if lines else []
 
 
-def document_lines(document: Mapping[str, Any], *, top: int = 5) -> list[str]:
-    """Title, language, top entities by type and the summary sentences of one document."""
+def document_lines(document: Mapping[str, Any], *, full: bool = False) -> list[str]:
+    """Title, language, top entities by type, dates, summary, quotes and keywords; `full` shows them all."""
     lines = [one_line(document.get("title") or "(no title)"), f"  {describe_language(document)}"]
     if document.get("entities_status", "ok") != "ok":
         lines.append(f"  entities: {document.get('entities_reason') or document['entities_status']}")
-    for kind, entities in entities_by_type(document.get("entities", []), top).items():
-        names = [f"{entity['text']} ({entity['count']})" for entity in entities]
-        lines.extend(pack(names, f"  {kind:<5}", indent=7))
+    top = None if full else TOP_ENTITIES
+    for kind, entities in entities_by_type(document.get("entities", [])).items():
+        names = [f"{entity['text']} ({entity['count']})" for entity in entities[:top]]
+        lines.extend(pack([*names, *hidden(len(entities), len(names))], f"  {kind:<5}", indent=7))
     moments = [moment["text"] for moment in document.get("when") or []]
     if moments:
         lines.extend(pack(moments, "  when ", indent=7))
@@ -100,24 +112,24 @@ def document_lines(document: Mapping[str, Any], *, top: int = 5) -> list[str]:
         lines.extend(
             textwrap.wrap(one_line(sentence["text"]), WIDTH, initial_indent=prefix, subsequent_indent=" " * 7)
         )
-    lines.extend(quote_lines(document, top=3))
+    lines.extend(quote_lines(document, top=None if full else TOP_QUOTES))
     keywords = document.get("keywords")
     if keywords:
         lines.extend(pack(keywords, "  keywords: ", indent=12))
     return lines
 
 
-def document_report(document: Mapping[str, Any], *, source: str | None = None, top: int = 5) -> str:
+def document_report(document: Mapping[str, Any], *, source: str | None = None, full: bool = False) -> str:
     """The text report of a document, headed by where it came from."""
     header = [f"== {source}"] if source else []
-    return "\n".join([*header, *document_lines(document, top=top)])
+    return "\n".join([*header, *document_lines(document, full=full)])
 
 
-def item_report(item: ResultItem, *, top: int = 5) -> str:
+def item_report(item: ResultItem, *, full: bool = False) -> str:
     """An item as text: its document when done, its error when it failed."""
     source = f"{item.get('key', item.get('id', '?'))} [{item.get('status', '?')}]"
     if item.get("status") == "done" and item.get("document"):
-        return document_report(item["document"], source=source, top=top)
+        return document_report(item["document"], source=source, full=full)
     return f"== {source}\n  error: {item.get('error') or 'no document stored'}"
 
 

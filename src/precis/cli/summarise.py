@@ -13,6 +13,7 @@ from precis.cli.options import (
     Subparsers,
     add_command,
     add_format_option,
+    add_full_option,
     add_model_option,
     emit,
     report_error,
@@ -64,7 +65,7 @@ def command_summarise(args: argparse.Namespace) -> int:
         if args.format == "jsonl":
             emit(to_json(document, indent=None))
         elif args.format == "text":
-            emit(document_report(document, source=path) + "\n")
+            emit(document_report(document, source=path, full=args.full) + "\n")
     if args.format == "json" and documents:
         emit(to_json(documents[0] if len(args.files) == 1 else documents))
     return 0 if len(documents) == len(args.files) else ExitCode.FAILED
@@ -77,4 +78,5 @@ def add_summarise(commands: Subparsers) -> None:
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="article files (.txt, .md, .html)")
     add_format_option(parser, ("json", "jsonl", "text"), "json")
+    add_full_option(parser)
     add_model_option(parser)
