@@ -12,6 +12,7 @@ import pytest
 from precis.aws.items import ResultItem
 from precis.cli import main
 from precis.core.pipeline import Summariser
+from precis.errors import ExitCode
 from precis.local.resources import RESULTS_EXPIRY_ATTRIBUTE, create_table
 from precis.local.stack import EmbeddedStack, StackOptions
 from precis.stack.ingest import Uploaded, wait_for_items
@@ -103,14 +104,21 @@ def test_local_stack_cli_ingest_uploads_a_folder_and_waits(
     (tmp_path / "deep" / "er").mkdir(parents=True)
     (tmp_path / "deep" / "er" / "tram.md").write_text(SECOND_ARTICLE, encoding="utf-8")
     (tmp_path / "photo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "empty.txt").write_bytes(b"  \n")
 
     code, out, err = run_cli(
         capsys, "ingest", str(tmp_path), "--prefix", "cli", "--wait", "--format", "json",
         "--endpoint-url", stack.endpoint_url,
     )  # fmt: skip
 
-    assert code == 0
-    assert [(item["key"], item["status"]) for item in json.loads(out)] == [("cli/deep/er/tram.md", "done")]
+    items = json.loads(out)
+    assert code == ExitCode.FAILED
+    assert [(item["key"], item["status"]) for item in items] == [
+        ("cli/deep/er/tram.md", "done"),
+        ("cli/empty.txt", "failed"),
+    ]
+    assert "empty" in items[1]["error"]
+    assert "1 of 2 item(s) failed" in err
     assert "skipped 1 file(s)" in err
     assert "photo.png" in err
 

@@ -95,7 +95,10 @@ def command_ingest(args: argparse.Namespace) -> int:
     print_items(items, args.format, full=args.full)
     for key in missing:
         report_error(f"no item for {key} after {args.timeout} s (see `precis status` and the worker logs)")
-    return ExitCode.FAILED if missing or unreadable else 0
+    failed = sum(item.get("status") != "done" for item in items)
+    if failed:
+        report_error(f"{failed} of {len(items)} item(s) failed (see `precis query failed`)")
+    return ExitCode.FAILED if missing or unreadable or failed else ExitCode.OK
 
 
 def add_status(commands: Subparsers) -> None:
@@ -110,7 +113,9 @@ def add_ingest(commands: Subparsers) -> None:
     parser = add_command(commands, "ingest", command_ingest, "upload files and folders")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders uploaded recursively")
     parser.add_argument("--prefix", default="", help="key prefix (a folder) in the bucket")
-    parser.add_argument("--wait", action="store_true", help="wait for each object's item and print it")
+    parser.add_argument(
+        "--wait", action="store_true", help="wait for each object's item and print it; exit 1 if any failed"
+    )
     add_timeout_option(parser)
     add_format_option(parser, ("text", "json"), "text")
     add_full_option(parser)

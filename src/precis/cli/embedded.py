@@ -146,7 +146,7 @@ def command_demo(args: argparse.Namespace) -> int:
         uploaded, _ = upload(stack.started_target(), [seeds], "", not args.quiet)
         items, missing = wait_for(stack.started_target(), uploaded, args.timeout, not args.quiet)
     emit(demo_report(items, missing, args.timeout))
-    return ExitCode.FAILED if missing else 0
+    return ExitCode.FAILED if missing or any(item.get("status") != "done" for item in items) else ExitCode.OK
 
 
 def add_stack_options(parser: argparse.ArgumentParser, port: int, port_help: str) -> None:
