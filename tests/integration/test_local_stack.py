@@ -18,6 +18,7 @@ from precis.local.stack import EmbeddedStack, StackOptions
 from precis.stack.ingest import Uploaded, wait_for_items
 from precis.stack.status import queues_status, stack_status
 from precis.stack.target import Target
+from tests.conftest import validate_printed
 from tests.integration.conftest import SEED
 
 AWKWARD_KEY = "dossier été/revue de presse+lundi à Besançon.txt"
@@ -94,8 +95,14 @@ def test_local_stack_processes_uploads_and_reports_status(
     code, out, _ = run_cli(
         capsys, "query", "get", AWKWARD_KEY, "--format", "json", "--endpoint-url", stack.endpoint_url
     )
+    printed = json.loads(out)
     assert code == 0
-    assert json.loads(out)[0]["document"]["title"] == "Lyon inaugure une ligne de tramway"
+    assert printed["title"] == "Lyon inaugure une ligne de tramway"
+    assert validate_printed(printed)["source"] == f"s3://{target.names.bucket}/{AWKWARD_KEY}"
+    code, out, _ = run_cli(
+        capsys, "query", "get", AWKWARD_KEY, "--item", "--endpoint-url", stack.endpoint_url
+    )
+    assert json.loads(out)["document"]["title"] == printed["title"]
 
 
 def test_local_stack_cli_ingest_uploads_a_folder_and_waits(
@@ -111,13 +118,13 @@ def test_local_stack_cli_ingest_uploads_a_folder_and_waits(
         "--endpoint-url", stack.endpoint_url,
     )  # fmt: skip
 
-    items = json.loads(out)
+    results = [validate_printed(result) for result in json.loads(out)]
     assert code == ExitCode.FAILED
-    assert [(item["key"], item["status"]) for item in items] == [
+    assert [(result["key"], result["status"]) for result in results] == [
         ("cli/deep/er/tram.md", "done"),
         ("cli/empty.txt", "failed"),
     ]
-    assert "empty" in items[1]["error"]
+    assert "empty" in results[1]["error"]
     assert "1 of 2 item(s) failed" in err
     assert "skipped 1 file(s)" in err
     assert "photo.png" in err

@@ -10,7 +10,7 @@ import pytest
 from precis.cli import summarise as summarise_command
 from precis.cli.main import main
 from precis.core.pipeline import Summariser
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, validate_printed
 
 
 @pytest.fixture
@@ -27,8 +27,11 @@ def test_summarise_json_is_exactly_the_stored_document(
 
     code = main(["summarise", str(seed)])
 
+    printed = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert json.loads(capsys.readouterr().out) == shared_summariser.summarise(seed.read_bytes()).to_dict()
+    assert validate_printed(printed) == {"source": str(seed), "status": "done", "error": None}
+    del printed["result"]
+    assert printed == shared_summariser.summarise(seed.read_bytes()).to_dict()
 
 
 def test_summarise_unreadable_file_is_reported_and_the_rest_continues(
@@ -41,7 +44,10 @@ def test_summarise_unreadable_file_is_reported_and_the_rest_continues(
     out, err = capsys.readouterr()
     assert code == 1
     assert [json.loads(line) for line in out.splitlines()] == [
-        shared_summariser.summarise(seed.read_bytes()).to_dict()
+        {
+            **shared_summariser.summarise(seed.read_bytes()).to_dict(),
+            "result": validate_printed(json.loads(out)),
+        }
     ]
     assert "missing.txt: cannot read: No such file or directory" in err
     assert f"{tmp_path}: cannot read" in err

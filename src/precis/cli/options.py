@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from precis.aws.settings import DEFAULT_MODEL, DEFAULT_MODELS, SettingsError, parse_models
-from precis.cli.render import item_report, to_json
+from precis.cli.render import item_report, item_result, to_json
 from precis.errors import UserError
 from precis.names import DEFAULT_ENDPOINT_URL
 
@@ -65,9 +65,9 @@ def emit(text: str) -> None:
 
 
 def print_items(items: Sequence[ResultItem], output_format: str, *, full: bool = False) -> None:
-    """Items as one JSON array, or as text reports."""
+    """Items as one JSON array of printed results (documents with `result`), or as text reports."""
     if output_format == "json":
-        emit(to_json(list(items)))
+        emit(to_json([item_result(item) for item in items]))
     elif items:
         emit("\n\n".join(item_report(item, full=full) for item in items))
 

@@ -1,4 +1,6 @@
-"""Human-readable renderings of documents and items; JSON output stays the stored document, untouched."""
+"""Human-readable renderings of documents and items, and the one JSON shape every command prints for an
+article: the stored document itself, untouched, with a `result` key saying which input it is and how it went
+(a failed input has only `result`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,23 @@ TOP_QUOTES = 3
 def to_json(value: Any, *, indent: int | None = 2) -> str:
     """JSON as the table stores it: UTF-8 text kept readable (no \\u escapes)."""
     return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+def summarised_result(source: str, document: Mapping[str, Any]) -> dict[str, Any]:
+    """A summarised input as printed: its document, and where it came from under `result`."""
+    return {**document, "result": {"source": source, "status": "done", "error": None}}
+
+
+def failed_result(source: str, error: str) -> dict[str, Any]:
+    """An input that has no document, as printed: only `result`, with the reason."""
+    return {"result": {"source": source, "status": "failed", "error": error}}
+
+
+def item_result(item: ResultItem) -> dict[str, Any]:
+    """A table item as printed: its document, with the item's other fields under `result`."""
+    fields = {name: value for name, value in item.items() if name != "document"}
+    result = {"source": f"s3://{item['bucket']}/{item['key']}", "error": None, **fields}
+    return {**(item.get("document") or {}), "result": result}
 
 
 def one_line(text: str) -> str:

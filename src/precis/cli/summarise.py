@@ -1,4 +1,5 @@
-"""`precis summarise FILE...`: the core alone, no AWS; prints the document the table would store."""
+"""`precis summarise FILE...`: the core alone, no AWS; prints the document the table would store, with
+`result` saying which file it is."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from precis.cli.options import (
     report_error,
     resolve_models,
 )
-from precis.cli.render import document_report, to_json
+from precis.cli.render import document_report, summarised_result, to_json
 from precis.errors import ExitCode, UnavailableError
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def summarise_file(summariser: Summariser, path: str) -> dict[str, Any] | None:
     from precis.core.errors import ArticleError
 
     try:
-        return summariser.summarise(Path(path).read_bytes()).to_dict()
+        return summarised_result(path, summariser.summarise(Path(path).read_bytes()).to_dict())
     except OSError as error:
         report_error(f"{path}: cannot read: {error.strerror or error}")
     except ArticleError as error:
