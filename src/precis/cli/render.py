@@ -42,6 +42,15 @@ def item_result(item: ResultItem) -> dict[str, Any]:
     return {**(item.get("document") or {}), "result": result}
 
 
+def result_report(result: Mapping[str, Any], *, full: bool = False) -> str:
+    """A printed result as text: its document's report, or its error."""
+    outcome = result["result"]
+    source = f"{outcome['source']} [{outcome['status']}]"
+    if outcome["status"] == "done" and "schema_version" in result:
+        return document_report(result, source=source, full=full)
+    return f"== {source}\n  error: {outcome['error'] or 'no document stored'}"
+
+
 def one_line(text: str) -> str:
     """Collapse the article's line breaks and runs of spaces for display."""
     return " ".join(text.split())
