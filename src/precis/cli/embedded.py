@@ -24,6 +24,7 @@ from precis.cli.options import (
     models_setting,
     port_number,
     positive_int,
+    require_installed,
     resolve_models,
 )
 from precis.cli.render import item_report
@@ -56,8 +57,9 @@ def stack_options(args: argparse.Namespace, **overrides: Any) -> StackOptions:
     """StackOptions from the flags `serve` and `demo` share (moto and Flask are imported here, not before)."""
     from precis.local.stack import StackOptions
 
-    models = models_setting(resolve_models(args.model, os.environ))
-    return StackOptions(port=args.port, workers=args.workers, models=models, **overrides)
+    models = resolve_models(args.model, os.environ)
+    require_installed(models)
+    return StackOptions(port=args.port, workers=args.workers, models=models_setting(models), **overrides)
 
 
 def banner(stack: EmbeddedStack) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from precis.aws.settings import DEFAULT_MODEL, DEFAULT_MODELS, SettingsError, parse_models
 from precis.cli.render import item_report, item_result, to_json
-from precis.errors import UserError
+from precis.errors import UnavailableError, UserError
 from precis.names import DEFAULT_ENDPOINT_URL
 
 if TYPE_CHECKING:
@@ -52,6 +52,54 @@ def resolve_models(values: Sequence[str] | None, environ: Mapping[str, str]) -> 
         return parse_models(environ.get("PRECIS_MODELS") or DEFAULT_MODELS)
     except SettingsError as error:
         raise UserError(str(error)) from None
+
+
+def require_installed(models: Mapping[str, str]) -> None:
+    """Fail before loading anything when a model package is not installed, naming what can be."""
+    from importlib.util import find_spec
+
+    for language, package in models.items():
+        if find_spec(package) is None:
+            raise UnavailableError(
+                f"spaCy model {package} (for '{language}') is not installed; {install_hint(package)}"
+            )
+
+
+def install_hint(package: str) -> str:
+    """What to install: the extra of Précis that pins this model, else the models that can be installed."""
+    pinned = installable_models()
+    if package in pinned:
+        requirement, extra = pinned[package]
+        return f"install it with `pip install '{requirement}'` (Précis's `{extra}` extra)"
+    return (
+        f"no {package} package is published for this spaCy version where Précis installs from "
+        f"(installable: {', '.join(sorted(pinned)) or 'none'}); leave its language out of --model and its "
+        "articles still get a summary and keywords, without entities"
+    )
+
+
+def installable_models() -> dict[str, tuple[str, str]]:
+    """spaCy package -> (pinned requirement, extra), read from the `models*` extras of Précis's metadata,
+    whose pins are the ones known to be published for the spaCy version Précis depends on."""
+    from importlib.metadata import PackageNotFoundError, metadata, requires
+
+    from packaging.requirements import Requirement
+
+    try:
+        extras = [
+            extra
+            for extra in metadata("precis").get_all("Provides-Extra") or []
+            if extra.startswith("models")
+        ]
+        requirements = [Requirement(line) for line in requires("precis") or []]
+    except PackageNotFoundError:
+        return {}
+    return {
+        requirement.name.replace("-", "_"): (f"{requirement.name}{requirement.specifier}", extra)
+        for requirement in requirements
+        for extra in extras
+        if requirement.marker is not None and requirement.marker.evaluate({"extra": extra})
+    }
 
 
 def models_setting(models: Mapping[str, str]) -> str:

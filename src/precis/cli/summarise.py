@@ -17,6 +17,7 @@ from precis.cli.options import (
     add_model_option,
     emit,
     report_error,
+    require_installed,
     resolve_models,
 )
 from precis.cli.render import failed_result, result_report, summarised_result, to_json
@@ -37,8 +38,7 @@ def load_summariser(models: Mapping[str, str]) -> Summariser:
     try:
         return Summariser.load(models)
     except OSError as error:
-        packages = " ".join(package.replace("_", "-") for package in models.values())
-        raise UnavailableError(f"cannot load a spaCy model ({error}); try `pip install {packages}`") from None
+        raise UnavailableError(f"cannot load a spaCy model ({error})") from None
 
 
 def summarise_file(summariser: Summariser, path: str) -> Result:
@@ -57,6 +57,7 @@ def summarise_file(summariser: Summariser, path: str) -> Result:
 
 def summarised(paths: Sequence[str], models: Mapping[str, str]) -> Iterator[Result]:
     """The paths' results in order, from a summariser loaded here."""
+    require_installed(models)
     summariser = load_summariser(models)
     return (summarise_file(summariser, path) for path in paths)
 
