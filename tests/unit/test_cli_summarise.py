@@ -47,7 +47,7 @@ def test_summarise_unreadable_file_is_reported_and_the_rest_continues(
     assert [(result["source"], result["status"], result["error"]) for result in results] == [
         (str(tmp_path / "missing.txt"), "failed", "cannot read: No such file or directory"),
         (str(seed), "done", None),
-        (str(tmp_path), "failed", "cannot read: Is a directory"),
+        (str(tmp_path), "failed", "no .txt/.md/.html/.htm files in this folder"),
     ]
     assert "2 of 3 input(s) could not be summarised" in err
     assert "Traceback" not in err
