@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -93,23 +94,40 @@ def command_serve(args: argparse.Namespace) -> int:
     """Run the embedded stack (moto on 127.0.0.1 + workers calling the handler) until Ctrl-C or SIGTERM."""
     from precis.local.stack import READY_TIMEOUT, EmbeddedStack
 
-    options = stack_options(
-        args,
-        visibility_timeout=args.visibility_timeout,
-        max_receive_count=args.max_receive_count,
-        max_object_bytes=args.max_object_bytes,
-        log_level=args.log_level,
-        handler=args.handler,
-    )
-    try:
-        with interrupt_on_sigterm(), EmbeddedStack(options) as stack:
-            emit(banner(stack))
-            stack.wait_ready(READY_TIMEOUT)
-            logger.info("workers ready; Ctrl-C to stop")
-            watch_workers(stack)
-    except KeyboardInterrupt:
-        logger.info("stopped")
+    with worker_log(args.verbose) as log_file:
+        options = stack_options(
+            args,
+            visibility_timeout=args.visibility_timeout,
+            max_receive_count=args.max_receive_count,
+            max_object_bytes=args.max_object_bytes,
+            log_level=args.log_level,
+            handler=args.handler,
+            log_file=log_file,
+        )
+        try:
+            with interrupt_on_sigterm(), EmbeddedStack(options) as stack:
+                emit(banner(stack))
+                stack.wait_ready(READY_TIMEOUT)
+                logger.info("workers ready; Ctrl-C to stop")
+                watch_workers(stack)
+        except KeyboardInterrupt:
+            logger.info("stopped")
     return 0
+
+
+@contextmanager
+def worker_log(verbose: bool) -> Iterator[str | None]:
+    """With -v the workers log straight to stderr; else to a file of which only outcomes, warnings and
+    errors are shown (the handler's JSON lines, metrics and library chatter stay in the file)."""
+    if verbose:
+        yield None
+        return
+    from precis.cli.worker_log import condensed_log
+
+    with tempfile.TemporaryDirectory(prefix="precis-serve-") as folder:
+        path = Path(folder) / "workers.log"
+        with condensed_log(path):
+            yield str(path)
 
 
 def find_seeds(explicit: str | None, start: Path) -> Path:
