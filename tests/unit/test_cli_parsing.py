@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,3 +168,46 @@ def test_cli_unknown_option_of_a_plain_command_is_still_an_error(capsys: pytest.
         main(["status", "--bogus"])
     assert exit_info.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+class WebPage(http.server.BaseHTTPRequestHandler):
+    """A web server where a stack was expected: every request gets an HTML page, 200 or 404 by path."""
+
+    def answer(self) -> None:
+        body = b"<html><body>" + b"<p>Welcome to a web page that is not AWS</p>" * 200 + b"</body></html>"
+        self.send_response(404 if "missing" in self.path else 200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads the command's stderr, not the server's."""
+
+
+@pytest.fixture
+def web_page() -> Iterator[str]:
+    """The URL of a plain web server on 127.0.0.1, stopped after the test."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WebPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("path", ["", "/missing"])
+def test_cli_an_endpoint_that_is_not_aws_is_unavailable_without_its_page(
+    path: str, web_page: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["status", "--endpoint-url", web_page + path])
+
+    err = capsys.readouterr().err
+    assert code == ExitCode.UNAVAILABLE
+    assert "BaseHTTP" in err and f"at {web_page}" in err and "is it a Précis stack?" in err
+    assert "Welcome" not in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1
