@@ -69,6 +69,10 @@ def test_cli_usage_errors_exit_two_without_traceback(
     assert "Traceback" not in err
 
 
+def test_cli_query_list_is_the_recent_question() -> None:
+    assert build_parser().parse_args(["query", "list"]).query == "recent"
+
+
 def test_cli_defaults_match_the_documented_ones() -> None:
     parser = build_parser()
 

@@ -156,6 +156,7 @@ def add_query(commands: Subparsers) -> None:
     add_full_option(get)
     add_aws_options(get)
     recent = _paged(queries, "recent", "articles, newest first", aliases=["list"])
+    recent.set_defaults(query="recent")
     recent.add_argument("--status", choices=("done", "failed"), help="only items with this status")
     recent.add_argument("--language", metavar="CODE", help="only articles in this language (e.g. fr)")
     _paged(queries, "failed", "items that could not be summarised, with their reasons")
