@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+import pytest
+
 from precis.cli.embedded import demo_report
 from precis.cli.render import (
     display_width,
@@ -16,6 +18,7 @@ from precis.cli.render import (
     table,
     to_json,
 )
+from precis.cli.worker_log import condensed
 from tests.conftest import result_item
 
 
@@ -186,3 +189,36 @@ def test_report_status_names_every_resource_with_its_counts() -> None:
 
 def test_report_json_keeps_accents_readable() -> None:
     assert to_json({"title": "État"}, indent=None) == '{"title": "État"}'
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (
+            '{"level":"INFO","message":"Article summarised","outcome":"processed","correlation_id":"a.txt",'
+            '"language":"fr","entities":3,"processing_ms":812}',
+            "processed  a.txt (fr, 3 entities, 812 ms)",
+        ),
+        (
+            '{"level":"WARNING","message":"Article not summarised","outcome":"failed",'
+            '"correlation_id":"b.txt","reason":"the file is empty"}',
+            "failed     b.txt: the file is empty",
+        ),
+        (
+            '{"level":"ERROR","message":"Object not processed; it will be retried","outcome":"retry",'
+            '"correlation_id":"c.txt"}',
+            "retry      c.txt: Object not processed; it will be retried",
+        ),
+        ('{"level":"ERROR","message":"table missing"}', "error: table missing"),
+        (
+            "2026-12-02 22:40:01,123 worker-1 WARNING polling failed; retrying",
+            "worker-1 warning: polling failed; retrying",
+        ),
+        ("2026-12-02 22:40:01,123 worker-0 INFO Found credentials in environment variables.", None),
+        ('{"_aws":{"Timestamp":1,"CloudWatchMetrics":[]},"ProcessingTime":[812]}', None),
+        ('{"level":"INFO","message":"Duplicate"', None),
+        ("  warnings.warn(", None),
+    ],
+)
+def test_serve_log_keeps_outcomes_warnings_and_errors_only(line: str, shown: str | None) -> None:
+    assert condensed(line + "\n") == shown
