@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,6 +74,14 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
+def run_script(*argv: str) -> tuple[int, str, str]:
+    """The installed `precis` console script, as a user or a script runs it: exit code, stdout, stderr."""
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("precis")), *argv], capture_output=True, text=True, timeout=300
+    )
+    return run.returncode, run.stdout, run.stderr
+
+
 def test_local_stack_processes_uploads_and_reports_status(
     stack: EmbeddedStack, summariser: Summariser, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -92,8 +102,8 @@ def test_local_stack_processes_uploads_and_reports_status(
     assert after["dead_letter_queue"] == DRAINED
     code, out, _ = run_cli(capsys, "status", "--json", "--endpoint-url", stack.endpoint_url)
     assert (code, json.loads(out)) == (0, after)
-    code, out, _ = run_cli(
-        capsys, "query", "get", AWKWARD_KEY, "--format", "json", "--endpoint-url", stack.endpoint_url
+    code, out, _ = run_script(
+        "query", "get", AWKWARD_KEY, "--format", "json", "--endpoint-url", stack.endpoint_url
     )
     printed = json.loads(out)
     assert code == 0
@@ -105,16 +115,14 @@ def test_local_stack_processes_uploads_and_reports_status(
     assert json.loads(out)["document"]["title"] == printed["title"]
 
 
-def test_local_stack_cli_ingest_uploads_a_folder_and_waits(
-    stack: EmbeddedStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_local_stack_cli_ingest_uploads_a_folder_and_waits(stack: EmbeddedStack, tmp_path: Path) -> None:
     (tmp_path / "deep" / "er").mkdir(parents=True)
     (tmp_path / "deep" / "er" / "tram.md").write_text(SECOND_ARTICLE, encoding="utf-8")
     (tmp_path / "photo.png").write_bytes(b"\x89PNG")
     (tmp_path / "empty.txt").write_bytes(b"  \n")
 
-    code, out, err = run_cli(
-        capsys, "ingest", str(tmp_path), "--prefix", "cli", "--wait", "--format", "json",
+    code, out, err = run_script(
+        "ingest", str(tmp_path), "--prefix", "cli", "--wait", "--format", "json",
         "--endpoint-url", stack.endpoint_url,
     )  # fmt: skip
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.server
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,13 +207,17 @@ def web_page() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("path", ["", "/missing"])
-def test_cli_an_endpoint_that_is_not_aws_is_unavailable_without_its_page(
-    path: str, web_page: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = main(["status", "--endpoint-url", web_page + path])
+def test_cli_an_endpoint_that_is_not_aws_is_unavailable_without_its_page(path: str, web_page: str) -> None:
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("precis")), "status", "--endpoint-url", web_page + path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
-    err = capsys.readouterr().err
-    assert code == ExitCode.UNAVAILABLE
+    err = run.stderr
+    assert run.returncode == ExitCode.UNAVAILABLE
     assert "BaseHTTP" in err and f"at {web_page}" in err and "is it a Précis stack?" in err
     assert "Welcome" not in err and "Traceback" not in err
     assert len(err.splitlines()) == 1
