@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, cast
 
+import jsonschema
 import pytest
 from hypothesis import settings
 
@@ -55,6 +57,19 @@ def result_item(bucket: str, key: str, **fields: Any) -> ResultItem:
         "pipeline_version": PIPELINE_VERSION,
     }
     return cast(ResultItem, {**item, **fields})
+
+
+def validate_printed(result: dict[str, Any]) -> dict[str, Any]:
+    """A result as the CLI prints it, checked against the schema: a document with `result`, or, failed,
+    only `result`; returns its `result`."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    if result["result"]["status"] == "done":
+        jsonschema.validate(result, schema)
+    else:
+        assert list(result) == ["result"]
+        jsonschema.validate(result["result"], {"$ref": "#/$defs/result", "$defs": schema["$defs"]})
+    printed: dict[str, Any] = result["result"]
+    return printed
 
 
 @pytest.fixture(scope="session")

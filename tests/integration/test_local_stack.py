@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,11 +14,13 @@ import pytest
 from precis.aws.items import ResultItem
 from precis.cli import main
 from precis.core.pipeline import Summariser
+from precis.errors import ExitCode
 from precis.local.resources import RESULTS_EXPIRY_ATTRIBUTE, create_table
 from precis.local.stack import EmbeddedStack, StackOptions
 from precis.stack.ingest import Uploaded, wait_for_items
 from precis.stack.status import queues_status, stack_status
 from precis.stack.target import Target
+from tests.conftest import validate_printed
 from tests.integration.conftest import SEED
 
 AWKWARD_KEY = "dossier été/revue de presse+lundi à Besançon.txt"
@@ -70,6 +74,14 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
+def run_script(*argv: str) -> tuple[int, str, str]:
+    """The installed `precis` console script, as a user or a script runs it: exit code, stdout, stderr."""
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("precis")), *argv], capture_output=True, text=True, timeout=300
+    )
+    return run.returncode, run.stdout, run.stderr
+
+
 def test_local_stack_processes_uploads_and_reports_status(
     stack: EmbeddedStack, summariser: Summariser, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -90,27 +102,38 @@ def test_local_stack_processes_uploads_and_reports_status(
     assert after["dead_letter_queue"] == DRAINED
     code, out, _ = run_cli(capsys, "status", "--json", "--endpoint-url", stack.endpoint_url)
     assert (code, json.loads(out)) == (0, after)
-    code, out, _ = run_cli(
-        capsys, "query", "get", AWKWARD_KEY, "--format", "json", "--endpoint-url", stack.endpoint_url
+    code, out, _ = run_script(
+        "query", "get", AWKWARD_KEY, "--format", "json", "--endpoint-url", stack.endpoint_url
     )
+    printed = json.loads(out)
     assert code == 0
-    assert json.loads(out)[0]["document"]["title"] == "Lyon inaugure une ligne de tramway"
+    assert printed["title"] == "Lyon inaugure une ligne de tramway"
+    assert validate_printed(printed)["source"] == f"s3://{target.names.bucket}/{AWKWARD_KEY}"
+    code, out, _ = run_cli(
+        capsys, "query", "get", AWKWARD_KEY, "--item", "--endpoint-url", stack.endpoint_url
+    )
+    assert json.loads(out)["document"]["title"] == printed["title"]
 
 
-def test_local_stack_cli_ingest_uploads_a_folder_and_waits(
-    stack: EmbeddedStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_local_stack_cli_ingest_uploads_a_folder_and_waits(stack: EmbeddedStack, tmp_path: Path) -> None:
     (tmp_path / "deep" / "er").mkdir(parents=True)
     (tmp_path / "deep" / "er" / "tram.md").write_text(SECOND_ARTICLE, encoding="utf-8")
     (tmp_path / "photo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "empty.txt").write_bytes(b"  \n")
 
-    code, out, err = run_cli(
-        capsys, "ingest", str(tmp_path), "--prefix", "cli", "--wait", "--format", "json",
+    code, out, err = run_script(
+        "ingest", str(tmp_path), "--prefix", "cli", "--wait", "--format", "json",
         "--endpoint-url", stack.endpoint_url,
     )  # fmt: skip
 
-    assert code == 0
-    assert [(item["key"], item["status"]) for item in json.loads(out)] == [("cli/deep/er/tram.md", "done")]
+    results = [validate_printed(result) for result in json.loads(out)]
+    assert code == ExitCode.FAILED
+    assert [(result["key"], result["status"]) for result in results] == [
+        ("cli/deep/er/tram.md", "done"),
+        ("cli/empty.txt", "failed"),
+    ]
+    assert "empty" in results[1]["error"]
+    assert "1 of 2 item(s) failed" in err
     assert "skipped 1 file(s)" in err
     assert "photo.png" in err
 

@@ -7,10 +7,14 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from precis.names import LOCAL_NAMES
+from precis.stack.target import local_target
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HANDLER = "tests.integration.poison_handler:create"
@@ -67,3 +71,50 @@ def test_local_stack_serve_stops_cleanly_on_signal(stop_signal: signal.Signals) 
     assert "stopped" in err
     assert "Traceback" not in err
     assert not group_alive(process.pid)
+
+
+def test_local_stack_serve_shows_each_outcome_and_hides_library_chatter(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "precis.cli", "serve", "--port", "0", "--workers", "1"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        endpoint = re.findall(r"http://127\.0\.0\.1:\d+", process.stdout.readline())[0]
+        reader = threading.Thread(target=lines.extend, args=(process.stderr,), daemon=True)
+        reader.start()
+        assert wait_for_line(lines, "workers ready")
+        bucket = local_target(endpoint).client("s3")
+        bucket.put_object(
+            Bucket=LOCAL_NAMES.bucket, Key="fr-03.txt", Body=(REPO_ROOT / "seeds/fr-03.txt").read_bytes()
+        )
+        bucket.put_object(Bucket=LOCAL_NAMES.bucket, Key="empty.txt", Body=b"  \n")
+        assert wait_for_line(lines, "processed  fr-03.txt (fr, ") and wait_for_line(
+            lines, "failed     empty.txt"
+        )
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        reader.join(10)
+    finally:
+        if group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    err = "".join(lines)
+    assert "precis: failed     empty.txt: the file is empty or contains only whitespace\n" in err
+    assert all(line.startswith("precis: ") for line in lines), err
+    assert '"_aws"' not in err and "credentials" not in err and "Warning" not in err
+
+
+def wait_for_line(lines: list[str], text: str, timeout: float = 180) -> bool:
+    """Whether a line holding `text` arrives on the process's stderr in time."""
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in lines):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True

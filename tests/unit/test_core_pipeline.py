@@ -9,6 +9,7 @@ import pytest
 
 from precis.core.errors import ArticleError
 from precis.core.pipeline import Summariser
+from precis.core.text import MAX_TEXT_CHARS
 from tests.conftest import SCHEMA_PATH, SEEDS
 
 FUNCTION_WORDS = {"n'", "qu'", "l'", "d'", "le", "la", "les", "il", "ce", "de"}
@@ -174,6 +175,11 @@ def test_pipeline_cp1252_french_file_is_decoded(summariser: Summariser) -> None:
 def test_pipeline_refuses_binary(summariser: Summariser) -> None:
     with pytest.raises(ArticleError, match="PNG"):
         summariser.summarise(b"\x89PNG\r\n\x1a\n" + bytes(200))
+
+
+def test_pipeline_refuses_text_over_the_length_limit_before_the_model(summariser: Summariser) -> None:
+    with pytest.raises(ArticleError, match="1,000,001 characters long, over the 1,000,000-character limit"):
+        summariser.summarise(b"a" * (MAX_TEXT_CHARS + 1))
 
 
 def test_pipeline_seed_who_and_where(seed_document: dict) -> None:

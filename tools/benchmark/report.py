@@ -10,6 +10,7 @@ from operator import attrgetter
 from tools.benchmark import cost
 from tools.benchmark.cold import CLI_HELP_LABEL, HANDLER_LABEL, ColdRow
 from tools.benchmark.endtoend import StackPass
+from tools.benchmark.jobs import JobsPass, median_jobs_rate
 from tools.benchmark.peers import PeerRow
 from tools.benchmark.query import CALLS, SENTINEL_ARTICLES, QueryResults, write_cost_usd_per_1000
 from tools.benchmark.throughput import Pass, median_rate
@@ -40,6 +41,10 @@ Worker processes (spawned) each load the model, then share a queue of the valida
 starts when all are loaded. Each file is read, summarised and turned into JSON, as `precis summarise`
 does. Peak RSS is `ru_maxrss` of each worker. "CPU cores obtained" is the workers' CPU time over the wall
 time: below the worker count, something else on the machine was using the cores."""
+_JOBS_TEXT = """\
+The command itself: `precis -q summarise --format jsonl --jobs N FILE...` over the same files, its lines
+timed as they arrive; the rate runs from the first result line to the last, so the model loads (in
+parallel with N jobs) are left out, and are in the wall time."""
 _END_TO_END_TEXT = """\
 `precis.local`'s stack on a free port: upload to moto's S3, S3 -> SQS notification, worker -> handler
 -> DynamoDB. Idle latency: five single uploads, each waited for. Burst: every file uploaded back to back;
@@ -85,6 +90,7 @@ class Results:
     end_to_end: list[StackPass] | None = None
     peers: list[PeerRow] | None = None
     query: QueryResults | None = None
+    jobs: list[JobsPass] | None = None
     characters: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
@@ -220,6 +226,7 @@ def targets_section(results: Results) -> list[str]:
         ("Cold start, core (s)", cold_core, "≤ 1.5 s", 1.5, True),
         ("`precis --help` (s)", cold_median(results, CLI_HELP_LABEL), "≤ 0.3 s", 0.3, True),
         ("Throughput, 2 workers / 1 worker", scaling(results), "≥ 1.8x", 1.8, False),
+        ("`precis summarise --jobs 2` / `--jobs 1`", jobs_scaling(results), "≥ 1.8x", 1.8, False),
         (
             "End to end, stack (2 workers) / `precis summarise`",
             end_to_end_ratio(results, 2),
@@ -351,11 +358,39 @@ def _parts(linearity: Linearity) -> list[tuple[float, float]]:
     return [linearity.spacy_ms, linearity.before_ms, linearity.after_ms]
 
 
+def jobs_scaling(results: Results) -> float | None:
+    """The real command's throughput with two jobs over one."""
+    passes = results.jobs or []
+    if not {1, 2} <= {item.jobs for item in passes}:
+        return None
+    return median_jobs_rate(passes, 2) / median_jobs_rate(passes, 1)
+
+
+def jobs_lines(results: Results) -> list[str]:
+    """`precis summarise --jobs N` itself, the installed console script over the same files."""
+    if not results.jobs:
+        return []
+    counts = sorted({item.jobs for item in results.jobs})
+    rows = [
+        [
+            f"`--jobs {jobs}`",
+            str(sum(item.jobs == jobs for item in results.jobs)),
+            f"{median_jobs_rate(results.jobs, jobs):.1f}",
+            ratio(median_jobs_rate(results.jobs, jobs) / median_jobs_rate(results.jobs, counts[0])),
+            f"{Summary.of([item.seconds for item in results.jobs if item.jobs == jobs]).median:.1f}",
+            f"{Summary.of([item.first_line for item in results.jobs if item.jobs == jobs]).median:.1f}",
+        ]
+        for jobs in counts
+    ]
+    header = ("`precis summarise`", "runs", "articles/s (median)", "speed-up", "wall s", "first result s")
+    return [_JOBS_TEXT, "", *table(header, rows)]
+
+
 def throughput_section(results: Results) -> list[str]:
     """Articles per second by worker count, and worker memory."""
     lines = _opening("## Throughput and memory", _THROUGHPUT_TEXT)
     if not results.throughput:
-        return [*lines, *_NOT_MEASURED]
+        return [*lines, *_NOT_MEASURED, *jobs_lines(results)]
     counts = sorted({item.workers for item in results.throughput})
     base = median_rate(results.throughput, counts[0])
     rows = [_throughput_row(results.throughput, workers, base) for workers in counts]
@@ -369,7 +404,7 @@ def throughput_section(results: Results) -> list[str]:
         "RSS after load MB",
         "peak RSS MB",
     )
-    return lines + table(header, rows)
+    return lines + table(header, rows) + jobs_lines(results)
 
 
 def _throughput_row(passes: list[Pass], workers: int, base: float) -> list[str]:

@@ -13,6 +13,7 @@ from precis.cli.options import (
     add_aws_options,
     add_command,
     add_format_option,
+    add_full_option,
     add_timeout_option,
     emit,
     print_items,
@@ -91,10 +92,13 @@ def command_ingest(args: argparse.Namespace) -> int:
         emit(to_json(rows) if args.format == "json" else urls)
         return ExitCode.FAILED if unreadable else 0
     items, missing = wait_for(target, uploaded, args.timeout, not args.quiet)
-    print_items(items, args.format)
+    print_items(items, args.format, full=args.full)
     for key in missing:
         report_error(f"no item for {key} after {args.timeout} s (see `precis status` and the worker logs)")
-    return ExitCode.FAILED if missing or unreadable else 0
+    failed = sum(item.get("status") != "done" for item in items)
+    if failed:
+        report_error(f"{failed} of {len(items)} item(s) failed (see `precis query failed`)")
+    return ExitCode.FAILED if missing or unreadable or failed else ExitCode.OK
 
 
 def add_status(commands: Subparsers) -> None:
@@ -109,7 +113,10 @@ def add_ingest(commands: Subparsers) -> None:
     parser = add_command(commands, "ingest", command_ingest, "upload files and folders")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders uploaded recursively")
     parser.add_argument("--prefix", default="", help="key prefix (a folder) in the bucket")
-    parser.add_argument("--wait", action="store_true", help="wait for each object's item and print it")
+    parser.add_argument(
+        "--wait", action="store_true", help="wait for each object's item and print it; exit 1 if any failed"
+    )
     add_timeout_option(parser)
     add_format_option(parser, ("text", "json"), "text")
+    add_full_option(parser)
     add_aws_options(parser)

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from precis.cli.options import (
     models_setting,
     port_number,
     positive_int,
+    require_installed,
     resolve_models,
 )
 from precis.cli.render import item_report
@@ -56,8 +58,9 @@ def stack_options(args: argparse.Namespace, **overrides: Any) -> StackOptions:
     """StackOptions from the flags `serve` and `demo` share (moto and Flask are imported here, not before)."""
     from precis.local.stack import StackOptions
 
-    models = models_setting(resolve_models(args.model, os.environ))
-    return StackOptions(port=args.port, workers=args.workers, models=models, **overrides)
+    models = resolve_models(args.model, os.environ)
+    require_installed(models)
+    return StackOptions(port=args.port, workers=args.workers, models=models_setting(models), **overrides)
 
 
 def banner(stack: EmbeddedStack) -> str:
@@ -91,23 +94,40 @@ def command_serve(args: argparse.Namespace) -> int:
     """Run the embedded stack (moto on 127.0.0.1 + workers calling the handler) until Ctrl-C or SIGTERM."""
     from precis.local.stack import READY_TIMEOUT, EmbeddedStack
 
-    options = stack_options(
-        args,
-        visibility_timeout=args.visibility_timeout,
-        max_receive_count=args.max_receive_count,
-        max_object_bytes=args.max_object_bytes,
-        log_level=args.log_level,
-        handler=args.handler,
-    )
-    try:
-        with interrupt_on_sigterm(), EmbeddedStack(options) as stack:
-            emit(banner(stack))
-            stack.wait_ready(READY_TIMEOUT)
-            logger.info("workers ready; Ctrl-C to stop")
-            watch_workers(stack)
-    except KeyboardInterrupt:
-        logger.info("stopped")
+    with worker_log(args.verbose) as log_file:
+        options = stack_options(
+            args,
+            visibility_timeout=args.visibility_timeout,
+            max_receive_count=args.max_receive_count,
+            max_object_bytes=args.max_object_bytes,
+            log_level=args.log_level,
+            handler=args.handler,
+            log_file=log_file,
+        )
+        try:
+            with interrupt_on_sigterm(), EmbeddedStack(options) as stack:
+                emit(banner(stack))
+                stack.wait_ready(READY_TIMEOUT)
+                logger.info("workers ready; Ctrl-C to stop")
+                watch_workers(stack)
+        except KeyboardInterrupt:
+            logger.info("stopped")
     return 0
+
+
+@contextmanager
+def worker_log(verbose: bool) -> Iterator[str | None]:
+    """With -v the workers log straight to stderr; else to a file of which only outcomes, warnings and
+    errors are shown (the handler's JSON lines, metrics and library chatter stay in the file)."""
+    if verbose:
+        yield None
+        return
+    from precis.cli.worker_log import condensed_log
+
+    with tempfile.TemporaryDirectory(prefix="precis-serve-") as folder:
+        path = Path(folder) / "workers.log"
+        with condensed_log(path):
+            yield str(path)
 
 
 def find_seeds(explicit: str | None, start: Path) -> Path:
@@ -146,7 +166,7 @@ def command_demo(args: argparse.Namespace) -> int:
         uploaded, _ = upload(stack.started_target(), [seeds], "", not args.quiet)
         items, missing = wait_for(stack.started_target(), uploaded, args.timeout, not args.quiet)
     emit(demo_report(items, missing, args.timeout))
-    return ExitCode.FAILED if missing else 0
+    return ExitCode.FAILED if missing or any(item.get("status") != "done" for item in items) else ExitCode.OK
 
 
 def add_stack_options(parser: argparse.ArgumentParser, port: int, port_help: str) -> None:

@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+    verbosity.add_argument(
+        "-v", "--verbose", action="store_true", help="debug logs on stderr (serve: the workers' whole logs)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
         summarise.add_summarise,

@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from precis.aws.settings import DEFAULT_MODEL, DEFAULT_MODELS, SettingsError, parse_models
-from precis.cli.render import item_report, to_json
-from precis.errors import UserError
+from precis.cli.render import item_report, item_result, to_json
+from precis.errors import UnavailableError, UserError
 from precis.names import DEFAULT_ENDPOINT_URL
 
 if TYPE_CHECKING:
@@ -54,6 +54,54 @@ def resolve_models(values: Sequence[str] | None, environ: Mapping[str, str]) -> 
         raise UserError(str(error)) from None
 
 
+def require_installed(models: Mapping[str, str]) -> None:
+    """Fail before loading anything when a model package is not installed, naming what can be."""
+    from importlib.util import find_spec
+
+    for language, package in models.items():
+        if find_spec(package) is None:
+            raise UnavailableError(
+                f"spaCy model {package} (for '{language}') is not installed; {install_hint(package)}"
+            )
+
+
+def install_hint(package: str) -> str:
+    """What to install: the extra of Précis that pins this model, else the models that can be installed."""
+    pinned = installable_models()
+    if package in pinned:
+        requirement, extra = pinned[package]
+        return f"install it with `pip install '{requirement}'` (Précis's `{extra}` extra)"
+    return (
+        f"no {package} package is published for this spaCy version where Précis installs from "
+        f"(installable: {', '.join(sorted(pinned)) or 'none'}); leave its language out of --model and its "
+        "articles still get a summary and keywords, without entities"
+    )
+
+
+def installable_models() -> dict[str, tuple[str, str]]:
+    """spaCy package -> (pinned requirement, extra), read from the `models*` extras of Précis's metadata,
+    whose pins are the ones known to be published for the spaCy version Précis depends on."""
+    from importlib.metadata import PackageNotFoundError, metadata, requires
+
+    from packaging.requirements import Requirement
+
+    try:
+        extras = [
+            extra
+            for extra in metadata("precis").get_all("Provides-Extra") or []
+            if extra.startswith("models")
+        ]
+        requirements = [Requirement(line) for line in requires("precis") or []]
+    except PackageNotFoundError:
+        return {}
+    return {
+        requirement.name.replace("-", "_"): (f"{requirement.name}{requirement.specifier}", extra)
+        for requirement in requirements
+        for extra in extras
+        if requirement.marker is not None and requirement.marker.evaluate({"extra": extra})
+    }
+
+
 def models_setting(models: Mapping[str, str]) -> str:
     """The PRECIS_MODELS value the workers' handler reads."""
     return ",".join(f"{language}={package}" for language, package in models.items())
@@ -64,12 +112,12 @@ def emit(text: str) -> None:
     print(text, flush=True)
 
 
-def print_items(items: Sequence[ResultItem], output_format: str) -> None:
-    """Items as one JSON array, or as text reports."""
+def print_items(items: Sequence[ResultItem], output_format: str, *, full: bool = False) -> None:
+    """Items as one JSON array of printed results (documents with `result`), or as text reports."""
     if output_format == "json":
-        emit(to_json(list(items)))
+        emit(to_json([item_result(item) for item in items]))
     elif items:
-        emit("\n\n".join(item_report(item) for item in items))
+        emit("\n\n".join(item_report(item, full=full) for item in items))
 
 
 def report_error(message: str) -> None:
@@ -102,6 +150,13 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="[LANG=]PACKAGE",
         help=f"spaCy package for a language, repeatable (default: PRECIS_MODELS, else fr={DEFAULT_MODEL})",
+    )
+
+
+def add_full_option(parser: argparse.ArgumentParser) -> None:
+    """--full for the commands that print text reports."""
+    parser.add_argument(
+        "--full", action="store_true", help="text reports list every entity and quote (default: top 5 and 3)"
     )
 
 

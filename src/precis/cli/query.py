@@ -13,20 +13,22 @@ from precis.cli.options import (
     add_aws_options,
     add_command,
     add_format_option,
+    add_full_option,
     emit,
     positive_int,
-    print_items,
     target_from,
 )
 from precis.cli.render import (
     entity_count_row,
+    item_report,
+    item_result,
     listing_row,
     mention_row,
     quote_row,
     table,
     to_json,
 )
-from precis.errors import NotFoundError, UserError
+from precis.errors import ExitCode, NotFoundError, UserError
 
 if TYPE_CHECKING:
     from precis.aws.query import Archive, Page
@@ -53,19 +55,26 @@ def command_query(args: argparse.Namespace) -> int:
     archive = target.archive()
     with readable_errors():
         if args.query == "get":
-            return show_item(archive, target.names.bucket, args.key, args.format)
+            return show_item(archive, target.names.bucket, args)
         if args.query in ("top", "cooccur"):
             return show_counts(archive, args)
         return show_pages(archive, args)
 
 
-def show_item(archive: Archive, bucket: str, key: str, output_format: str) -> int:
-    """One object's item (GetItem), its whole document included."""
-    item = archive.article(bucket, key)
+def show_item(archive: Archive, bucket: str, args: argparse.Namespace) -> int:
+    """One object's document with its item's fields under `result` (GetItem), or the raw item."""
+    item = archive.article(bucket, args.key)
     if item is None:
-        raise NotFoundError(f"no item for s3://{bucket}/{key} (not uploaded, deleted, or not processed yet)")
-    print_items([item], output_format)
-    return 0
+        raise NotFoundError(
+            f"no item for s3://{bucket}/{args.key} (not uploaded, deleted, or not processed yet)"
+        )
+    if args.item:
+        emit(to_json(item))
+    elif args.format == "json":
+        emit(to_json(item_result(item)))
+    else:
+        emit(item_report(item, full=args.full))
+    return ExitCode.OK if item.get("status") == "done" else ExitCode.FAILED
 
 
 def show_counts(archive: Archive, args: argparse.Namespace) -> int:
@@ -136,12 +145,18 @@ def add_query(commands: Subparsers) -> None:
     parser = add_command(commands, "query", command_query, "ask the stored results a question")
     queries = parser.add_subparsers(dest="query", required=True, metavar="QUESTION")
     get = queries.add_parser(
-        "get", help="one object's item", description="One object's item, document included."
+        "get",
+        help="one object's document",
+        description="One object's document, as `precis summarise` prints it (its item's fields under "
+        "`result`); exit 1 when its item is failed.",
     )
     get.add_argument("key", metavar="KEY", help="object key, exactly as in the bucket")
     add_format_option(get, ("text", "json"), "text")
+    get.add_argument("--item", action="store_true", help="print the raw table item as JSON instead")
+    add_full_option(get)
     add_aws_options(get)
     recent = _paged(queries, "recent", "articles, newest first", aliases=["list"])
+    recent.set_defaults(query="recent")
     recent.add_argument("--status", choices=("done", "failed"), help="only items with this status")
     recent.add_argument("--language", metavar="CODE", help="only articles in this language (e.g. fr)")
     _paged(queries, "failed", "items that could not be summarised, with their reasons")

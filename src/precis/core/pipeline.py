@@ -24,7 +24,7 @@ from precis.core.layout import Block, Layout, analyse_layout
 from precis.core.regex_fold import folded_long_patterns
 from precis.core.sentences import add_sentence_rules
 from precis.core.temporal import find_time_references
-from precis.core.text import clean_typography, decode, html_to_text, looks_like_html
+from precis.core.text import check_length, clean_typography, decode, html_to_text, looks_like_html
 
 MAX_NAMES = 5
 _NEEDED_COMPONENTS = ("tok2vec", "ner")
@@ -85,6 +85,7 @@ class Summariser:
 
     def summarise_text(self, text: str, *, encoding: str = "utf-8", source_format: str = "text") -> Document:
         """The document for already-decoded text; every offset in it points into `text`."""
+        check_length(text)
         analysis = self.analyse(text)
         scores = scoring.default_scorer().score(analysis.features)
         chosen = summary_rules.select_sentences(analysis.candidates, scores)

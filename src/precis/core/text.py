@@ -37,6 +37,9 @@ _TYPOGRAPHY = str.maketrans(
     }
 )
 _CONTROL_SHARE_LIMIT = 0.02
+# spaCy's own limit (`nlp.max_length`): longer texts need more memory than a worker has, so both the
+# function and `precis summarise` refuse them with this one rule.
+MAX_TEXT_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,14 @@ def decode(data: bytes) -> DecodedText:
     if _control_share(text) > _CONTROL_SHARE_LIMIT:
         raise ArticleError("the file looks binary, not text (too many control characters)")
     return DecodedText(text=text, encoding=encoding)
+
+
+def check_length(text: str) -> None:
+    """Refuse text longer than the pipeline can take, saying by how much, before any model sees it."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ArticleError(
+            f"the article is {len(text):,} characters long, over the {MAX_TEXT_CHARS:,}-character limit"
+        )
 
 
 def _refuse_known_binaries(data: bytes) -> None:

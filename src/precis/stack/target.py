@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,8 +54,24 @@ class Target:
         return str(self.client("sqs").get_queue_url(QueueName=self.names.queue)["QueueUrl"])
 
     def client(self, service: str) -> Any:
-        """A client bound to this stack's endpoint, with short timeouts so a dead endpoint fails fast."""
-        return self.session.client(service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
+        """A client bound to this stack's endpoint, with short timeouts so a dead endpoint fails fast, and
+        that refuses an endpoint answering HTTP but not as AWS does (a web server on the port)."""
+        client = self.session.client(service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
+        if self.endpoint_url:
+            client.meta.events.register("before-parse", partial(refuse_non_aws, self.endpoint_url))
+        return client
+
+
+def refuse_non_aws(endpoint_url: str, response_dict: Mapping[str, Any], **_: Any) -> None:
+    """AWS and moto send x-amz* headers with every answer; without them the answer is someone else's,
+    whose page botocore would otherwise dump or, worse, read as an empty result."""
+    headers = response_dict.get("headers", {})
+    if not any(name.lower().startswith("x-amz") for name in headers):
+        server = headers.get("server") or "a server that is not AWS"
+        raise UnavailableError(
+            f"{server} at {endpoint_url} answered HTTP {response_dict.get('status_code')}, not as AWS does; "
+            "is it a Précis stack? (start one with `precis serve`, or fix --endpoint-url)"
+        )
 
 
 def local_session(region: str = LOCAL_REGION) -> boto3.Session:
