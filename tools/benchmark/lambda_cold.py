@@ -34,6 +34,8 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 # Nothing can be created under /proc, even as root: a home directory nobody can write (see FACTS.md).
 READ_ONLY_HOME = "/proc/1/nonexistent"
 ONE_CPU = "0"
+# Where layers/nlp packs the language identifier, under /opt/python (PRECIS_LANGID_DIR in template.yaml).
+LANGID_FOLDER = "precis_langid"
 # Columns of the report, in order; a row leaves out the phases its process does not have.
 PHASES = ("interpreter", "imports", "model load", "language identifier", "other init", "first article")
 STOCK_LABEL = "spaCy stock: `spacy.load` (full) + `nlp(text)`, same python3.12 and layers"
@@ -185,6 +187,7 @@ def environment(layout: Layout, stack: RunningStack | None) -> dict[str, str]:
         "TMPDIR": str(layout.tmp),
         "PYTHONPATH": layout.python_path,
         "LAMBDA_TASK_ROOT": str(layout.task),
+        "PRECIS_LANGID_DIR": str(layout.opt_python / LANGID_FOLDER),
     }
     if stack is None:
         return base
