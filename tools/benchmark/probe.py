@@ -107,11 +107,11 @@ def lambda_stock(model: str, article: str) -> dict[str, Any]:
 def lambda_function(event_path: str) -> dict[str, Any]:
     """What the runtime does: `import app` (the init phase), then the handler on one S3 event.
 
-    The shell and core modules are imported first to separate imports from loading; the model and
-    language-identifier loaders are wrapped to time them inside the init phase.
+    The shell and core modules are imported first (as the shell imports them) to separate imports from
+    loading; the model and language-identifier loaders are wrapped to time them inside the init phase.
     """
     phases = Phases()
-    importlib.import_module("precis.aws.summarise")
+    importlib.import_module("precis.aws.summarise").summariser_class()
     import precis.core.pipeline as pipeline
 
     phases.end("imports")
