@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,13 @@ def test_settings_from_env_reads_os_environ_by_default(monkeypatch: pytest.Monke
         monkeypatch.setenv(name, value)
 
     assert Settings.from_env().max_object_bytes == 1_000
+
+
+def test_settings_langid_dir_is_optional_and_a_path() -> None:
+    assert Settings.from_env(BASE).langid_dir is None
+    assert Settings.from_env({**BASE, "PRECIS_LANGID_DIR": " "}).langid_dir is None
+    packed = Settings.from_env({**BASE, "PRECIS_LANGID_DIR": "/opt/python/precis_langid"}).langid_dir
+    assert packed == Path("/opt/python/precis_langid")
 
 
 def test_settings_are_frozen() -> None:

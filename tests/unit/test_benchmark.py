@@ -8,6 +8,7 @@ import pytest
 
 from tools.benchmark import cost
 from tools.benchmark.cold import ColdRow, ColdRun
+from tools.benchmark.lambda_cold import FUNCTION_LABEL, STOCK_LABEL, LambdaCold, Phase, PhasedRow, PhasedRun
 from tools.benchmark.report import Results, render
 from tools.common.stats import Summary, percentile
 
@@ -51,4 +52,40 @@ def test_benchmark_report_renders_missing_sections_and_errors() -> None:
     assert "Run of **2026-01-02 03:04 UTC**" in text
     assert "| Cold start, core (s) | 1.20 | ≤ 1.5 s | yes |" in text
     assert "**end-to-end not measured**: RuntimeError: stack not ready" in text
-    assert text.count("Not measured.") == 5  # warm, throughput, end to end, peers, query
+    assert text.count("Not measured.") == 6  # warm, throughput, end to end, peers, query, Lambda
+
+
+def phased(interpreter: float, first: float, **others: float) -> PhasedRun:
+    phases = {"interpreter": Phase(interpreter, interpreter / 2), "first article": Phase(first, first)}
+    return PhasedRun({**phases, **{name.replace("_", " "): Phase(v, v) for name, v in others.items()}}, 200)
+
+
+def test_benchmark_lambda_row_reports_phases_and_the_per_round_ratio() -> None:
+    now = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    stock = PhasedRow(
+        STOCK_LABEL, [phased(0.1, 0.3, imports=1.0, model_load=3.6), phased(0.1, 0.3, imports=2.0)]
+    )
+    function = PhasedRow(FUNCTION_LABEL, [phased(0.1, 0.1, imports=0.8), phased(0.1, 0.1, imports=0.1)])
+    results = Results(now, now, "bench", "fr_core_news_sm", {}, ("1", "2"), [], lambda_cold=None)
+    results.lambda_cold = LambdaCold(stock, function, "/usr/bin/python3.12")
+
+    text = render(results)
+    assert results.lambda_cold.ratios == pytest.approx([1.0 / 5.0, 0.3 / 2.4])
+    assert "| Cold start under Lambda's conditions / stock spaCy (same run) | 0.16 | ≤ 0.2x | yes |" in text
+    row = next(line for line in text.splitlines() if line.startswith(f"| {FUNCTION_LABEL}"))
+    assert "| 0.10 / 0.05 | 0.45 / 0.45 | – | – | – | 0.10 / 0.10 | 200 |" in row
+
+
+def test_benchmark_lambda_row_says_why_it_did_not_run() -> None:
+    now = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    missing = PhasedRow(
+        FUNCTION_LABEL, error="SummariseFunction missing under .aws-sam/build: run `make build`"
+    )
+    results = Results(now, now, "bench", "fr_core_news_sm", {}, ("1", "2"), [])
+    results.lambda_cold = LambdaCold(PhasedRow(STOCK_LABEL, error="same"), missing, "")
+    text = render(results)
+    assert "not measured: SummariseFunction missing" in text
+    assert (
+        "| Cold start under Lambda's conditions / stock spaCy (same run) | – | ≤ 0.2x | not measured |"
+        in text
+    )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from precis.core.langid_cache import load_identifier
+from precis.core.langid_cache import PackedModelError, load_identifier, pack, packed_identifier
 from tests.conftest import SEEDS
 
 SAMPLES = [
@@ -57,3 +57,31 @@ def test_langid_cache_corrupt_entry_is_rebuilt(stock: LanguageIdentifier, cache_
     identifier = load_identifier(cache_dir)
     assert np.array_equal(identifier._decide(SAMPLES[0]), stock._decide(SAMPLES[0]))
     assert np.load(entry / "pc.npy").shape == stock.nb_pc.shape
+
+
+def test_langid_packed_folder_gives_identical_scores_read_only(
+    stock: LanguageIdentifier, tmp_path: Path
+) -> None:
+    folder = tmp_path / "layer" / "precis_langid"
+    pack(folder)
+    files = {path: path.stat().st_mtime_ns for path in folder.iterdir()}
+    folder.chmod(0o555)
+    try:
+        packed = packed_identifier(folder)
+        for text in SAMPLES:
+            assert np.array_equal(packed._decide(text), stock._decide(text))
+            assert packed.classify(text) == stock.classify(text)
+    finally:
+        folder.chmod(0o755)
+    assert {path: path.stat().st_mtime_ns for path in folder.iterdir()} == files
+    assert isinstance(packed.nb_ptc, np.memmap)
+
+
+def test_langid_packed_folder_missing_or_broken_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PackedModelError, match=r"no readable language identifier packed in .*missing"):
+        packed_identifier(tmp_path / "missing")
+    folder = tmp_path / "broken"
+    pack(folder)
+    (folder / "ptc.npy").write_bytes(b"broken")
+    with pytest.raises(PackedModelError, match="PRECIS_LANGID_DIR"):
+        packed_identifier(folder)

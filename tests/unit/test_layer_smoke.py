@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from precis.aws.settings import DEFAULT_MODEL
+from precis.core.pipeline import Summariser
+from tools.benchmark.lambda_cold import python312
 
 HERE = Path(__file__).resolve().parent
 BUILD = HERE / "../../.aws-sam/build"
@@ -31,26 +32,17 @@ print(json.dumps({
 }))
 """
 
+# As the function loads it: spaCy without its CLI, the language identifier packed in the NLP layer.
 CORE_SCRIPT = """
 import json, sys
+from pathlib import Path
+from precis.core.lean_spacy import import_spacy
+import_spacy()
 from precis.core.pipeline import Summariser
-document = Summariser.load({"fr": sys.argv[1]}).summarise(open(sys.argv[2], "rb").read())
+packed = next(Path(entry, "precis_langid") for entry in sys.path if Path(entry, "precis_langid").is_dir())
+document = Summariser.load({"fr": sys.argv[1]}, langid_dir=packed).summarise(open(sys.argv[2], "rb").read())
 print(json.dumps(document.to_dict()))
 """
-
-
-def python312() -> str | None:
-    """python3.12 on PATH, else pyenv's 3.12: never required, since CI machines may have neither."""
-    candidates = [shutil.which("python3.12")]
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False).stdout.strip()
-        candidates += sorted(str(path) for path in Path(root).glob("versions/3.12*/bin/python3.12"))
-    for candidate in filter(None, candidates):
-        probe = [candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"]
-        if subprocess.run(probe, capture_output=True, text=True, check=False).stdout.strip() == "True":
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +86,26 @@ def test_layer_smoke_function_package_summarises_the_seed(run_built) -> None:
     document = run_built(CORE_SCRIPT)
     assert document["entities"]
     assert document["summary"]
+
+
+def test_layer_smoke_built_function_gives_the_checkouts_document(run_built, summariser: Summariser) -> None:
+    """python3.12, the layers' numpy and spaCy, the packed identifier: the seed's document is the same."""
+    assert run_built(CORE_SCRIPT) == summariser.summarise(SEED.read_bytes()).to_dict()
+
+
+def test_layer_smoke_nlp_layer_ships_the_identifier_once_packed() -> None:
+    layer = BUILD / "NlpLayer/python"
+    if not layer.is_dir():
+        pytest.skip("no build output (NlpLayer missing under .aws-sam/build): run `make build`")
+    assert sorted(path.name for path in (layer / "precis_langid").iterdir()) == [
+        "classes.json",
+        "nextmove.npz",
+        "nextmove_row.npy",
+        "out_feat.npy",
+        "pc.npy",
+        "ptc.npy",
+    ]
+    assert not (layer / "py3langid/data/model.npz.xz").exists()
 
 
 def test_layer_smoke_function_ships_only_its_entry_point_core_and_aws_shell() -> None:

@@ -30,6 +30,8 @@ from tests.cfn import (
     statements,
     strings,
 )
+from tests.conftest import REPO_ROOT
+from tools.benchmark.lambda_cold import LANGID_FOLDER
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 # The only keys the function may write or delete in the results bucket.
@@ -382,6 +384,13 @@ def test_template_function_environment_configures_the_handler(resources: dict[st
     assert variables["PRECIS_MAX_OBJECT_BYTES"] == {"Ref": "MaxObjectBytes"}
     assert variables["POWERTOOLS_SERVICE_NAME"] == "precis"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Precis"
+
+
+def test_template_function_reads_the_identifier_the_nlp_layer_packs(resources: dict[str, Any]) -> None:
+    # Layers unpack under /opt; layers/nlp packs the model into its python/ folder (LANGID_FOLDER).
+    variables = function(resources)["Environment"]["Variables"]
+    assert variables["PRECIS_LANGID_DIR"] == f"/opt/python/{LANGID_FOLDER}"
+    assert f"$(1)/{LANGID_FOLDER}" in (REPO_ROOT / "layers/lambda.mk").read_text()
 
 
 def test_template_function_environment_has_every_setting_the_handler_requires(

@@ -18,6 +18,7 @@ from tools.benchmark.articles import Article, seed_article, validation_articles,
 from tools.benchmark.cold import cold_start
 from tools.benchmark.endtoend import measure_end_to_end
 from tools.benchmark.jobs import measure_jobs
+from tools.benchmark.lambda_cold import measure_lambda_cold
 from tools.benchmark.peers import measure_peers
 from tools.benchmark.query import measure_query
 from tools.benchmark.report import Results, render, targets_section
@@ -25,7 +26,7 @@ from tools.benchmark.throughput import measure_throughput
 from tools.benchmark.warm import measure_warm
 from tools.common.machine import load_average, machine_facts, package_versions
 
-SECTIONS = ("cold", "warm", "throughput", "end-to-end", "peers", "query", "jobs")
+SECTIONS = ("cold", "warm", "throughput", "end-to-end", "peers", "query", "jobs", "lambda")
 SINGLE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 FALLBACK_COPIES = 100
 T = TypeVar("T")
@@ -139,6 +140,9 @@ def measure_all(
     skip = options.skip
     results.cold = attempt(
         results, "cold", skip, lambda: cold_start(options.model, options.seed, options.runs)
+    )
+    results.lambda_cold = attempt(
+        results, "lambda", skip, lambda: measure_lambda_cold(options.model, options.seed, options.runs)
     )
     warm = attempt(
         results, "warm", skip, lambda: in_child(measure_warm, *warm_inputs(options, seed, articles))

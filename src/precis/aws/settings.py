@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 # The French model the template deploys by default (parameter SpacyModel) and every local command loads.
 DEFAULT_MODEL = "fr_core_news_sm"
@@ -27,6 +28,9 @@ class Settings:
     results_bucket: str
     models: Mapping[str, str]
     max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES
+    # The language identifier packed in the NLP layer (template.yaml: /opt/python/precis_langid), where
+    # Lambda's read-only home leaves no cache to unpack it into; None: the core's cache.
+    langid_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +51,7 @@ class Settings:
                 _required(env, "PRECIS_MODELS", "e.g. fr=fr_core_news_sm,en=en_core_web_sm"),
             ),
             max_object_bytes=_positive_int(env, "PRECIS_MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
+            langid_dir=Path(env["PRECIS_LANGID_DIR"]) if env.get("PRECIS_LANGID_DIR", "").strip() else None,
         )
 
 

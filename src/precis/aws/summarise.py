@@ -35,12 +35,15 @@ from precis.core.errors import ArticleError
 
 if TYPE_CHECKING:
     from precis.core.document import Document
+    from precis.core.pipeline import Summariser
 
 logger = Logger()
 # botocore logs request and response bodies, article text included, at DEBUG: keep it above that level even
 # when the function's log level (and so the root logger's) is DEBUG.
 logging.getLogger("botocore").setLevel(logging.INFO)
-tracer = Tracer()
+# Only botocore is traced (S3 and DynamoDB calls): by default the tracer patches every library X-Ray knows,
+# importing those the layer happens to hold (httpx, requests, sqlite3: about 0.5 s of the cold start).
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics(namespace="Precis")
 
 # botocore's standard mode retries throttling and 5xx with backoff and jitter, up to this many tries in all.
@@ -231,10 +234,21 @@ def lambda_handler_for(function: SummariseFunction) -> LambdaHandler:
 
 def function_from_environment() -> SummariseFunction:
     """The init phase: settings read once, the model loaded, clients built (SnapStart snapshots this)."""
+    settings = Settings.from_env()
+    Summariser = summariser_class()
+    summariser = Summariser.load(settings.models, langid_dir=settings.langid_dir)
+    return SummariseFunction(settings, summariser, make_clients(settings))
+
+
+def summariser_class() -> type[Summariser]:
+    """The core's Summariser, imported (with spaCy) only when a function is built: spaCy first, without its
+    command line, which a function never runs (precis.core.lean_spacy)."""
+    from precis.core.lean_spacy import import_spacy
+
+    import_spacy()
     from precis.core.pipeline import Summariser
 
-    settings = Settings.from_env()
-    return SummariseFunction(settings, Summariser.load(settings.models), make_clients(settings))
+    return Summariser
 
 
 def from_environment() -> LambdaHandler:

@@ -28,15 +28,17 @@ from precis.core.text import check_length, clean_typography, decode, html_to_tex
 
 MAX_NAMES = 5
 _NEEDED_COMPONENTS = ("tok2vec", "ner")
+# What the entity pipeline never runs, and the vocabulary's string table (148,000 strings, a quarter of the
+# load): spaCy adds every string it meets while tokenising and each NER label when loading, and features are
+# hashes of strings, so documents are identical without it (tests/unit/test_core_pipeline.py checks them).
+_EXCLUDED = ("morphologizer", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer", "strings")
 _AGNOSTIC_LANGUAGE = "xx"
 
 
 def load_entity_pipeline(package: str) -> SpacyLanguage:
     """An installed spaCy package with NER only, plus rule-based sentences (the parser is not needed)."""
     with folded_long_patterns():
-        nlp = spacy.load(
-            package, exclude=["morphologizer", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer"]
-        )
+        nlp = spacy.load(package, exclude=list(_EXCLUDED))
     shared = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
     if isinstance(shared, Tok2Vec) and not shared.listening_components:
         nlp.remove_pipe("tok2vec")
@@ -62,17 +64,21 @@ class Summariser:
     pipelines: dict[str, SpacyLanguage]
     models: dict[str, ModelInfo]
     cache_dir: Path | None = None
+    langid_dir: Path | None = None
 
     @classmethod
-    def load(cls, models: Mapping[str, str], *, cache_dir: Path | None = None) -> Summariser:
-        """Load each model (language code -> spaCy package) and the language identifier (see langid_cache)."""
+    def load(
+        cls, models: Mapping[str, str], *, cache_dir: Path | None = None, langid_dir: Path | None = None
+    ) -> Summariser:
+        """Load each model (language code -> spaCy package) and the language identifier: packed in
+        `langid_dir` when the caller ships one (the Lambda layer), else through `cache_dir` (langid_cache)."""
         pipelines = {language: load_entity_pipeline(package) for language, package in models.items()}
         infos = {
             language: ModelInfo(name=f"{nlp.meta['lang']}_{nlp.meta['name']}", version=nlp.meta["version"])
             for language, nlp in pipelines.items()
         }
-        identifier(cache_dir)
-        return cls(pipelines=pipelines, models=infos, cache_dir=cache_dir)
+        identifier(cache_dir, langid_dir)
+        return cls(pipelines=pipelines, models=infos, cache_dir=cache_dir, langid_dir=langid_dir)
 
     def summarise(self, data: bytes) -> Document:
         """Decode, then summarise; raises ArticleError for input that is not a readable article."""
@@ -99,7 +105,7 @@ class Summariser:
     def analyse(self, text: str) -> Analysis:
         """Everything before sentence selection; the scorer's training reads the same features."""
         layout = analyse_layout(text)
-        language = detect_language(_body_text(text, layout), self.cache_dir)
+        language = detect_language(_body_text(text, layout), self.cache_dir, self.langid_dir)
         nlp, status, reason = self._pipeline_for(language)
         doc = nlp(_prepare_doc(nlp, text, layout))
         found = _entities(doc, layout)
