@@ -44,7 +44,7 @@ def test_handler_processes_a_direct_sample_event(
     assert response == {}
     item = stack.result(SAMPLE_KEY)
     assert item["status"] == "done"
-    assert item["sequencer"] == "0A1B2C3D4E5F678901"
+    assert item["sequencer"] == "00678780181A2B3C4D"
 
 
 def test_handler_processes_the_sqs_sample_event(

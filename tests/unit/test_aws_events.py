@@ -31,7 +31,7 @@ SAMPLE_REF = ObjectRef(
     key="seeds/fr-03.txt",
     size=4775,
     etag="ab63ed27d94abf91db36b2cf7cd6886b",
-    sequencer="0A1B2C3D4E5F678901",
+    sequencer="00678780181A2B3C4D",
 )
 keys = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(" +%/&=?#"),
