@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from precis.aws.items import ResultItem
 
-_MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+_MISSING_CODES = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
 # DynamoDB's item limit is 400 KB counting attribute names; 400,000 bytes is the stricter reading of "KB".
 MAX_ITEM_BYTES = 400_000
 # Room left for the index keys of earlier versions, which the write carries over (a few KB per version).
@@ -50,14 +50,22 @@ class StoredObject:
     size: int
 
 
-def read_object(s3: Any, bucket: str, key: str, *, max_bytes: int) -> StoredObject:
-    """Read an object, checking its size with HEAD first so a huge upload is never downloaded."""
-    head = _call(s3.head_object, bucket, key, Bucket=bucket, Key=key)
+def read_object(
+    s3: Any, bucket: str, key: str, *, max_bytes: int, version_id: str | None = None
+) -> StoredObject:
+    """Read an object, checking its size with HEAD first so a huge upload is never downloaded.
+
+    With `version_id` (the notified version), exactly that version is read, however often the key was
+    replaced since; without one, the latest, and GET must find the version HEAD saw (else S3 answers 412
+    and the message is retried later).
+    """
+    which = {"VersionId": version_id} if version_id else {}
+    head = _call(s3.head_object, bucket, key, Bucket=bucket, Key=key, **which)
     size = int(head["ContentLength"])
     if size > max_bytes:
         raise ObjectTooLarge(f"object is {size:,} bytes, over the {max_bytes:,}-byte limit; not read")
-    # IfMatch: if the object was replaced since HEAD, S3 answers 412 and the message is retried later.
-    response = _call(s3.get_object, bucket, key, Bucket=bucket, Key=key, IfMatch=head["ETag"])
+    which = which or {"IfMatch": head["ETag"]}
+    response = _call(s3.get_object, bucket, key, Bucket=bucket, Key=key, **which)
     return StoredObject(
         data=response["Body"].read(),
         etag=head["ETag"].strip('"'),

@@ -192,7 +192,11 @@ class SummariseFunction:
         started = time.perf_counter()
         try:
             stored = storage.read_object(
-                self.clients.s3, ref.bucket, ref.key, max_bytes=self.settings.max_object_bytes
+                self.clients.s3,
+                ref.bucket,
+                ref.key,
+                max_bytes=self.settings.max_object_bytes,
+                version_id=ref.version_id,
             )
             document = self.summariser.summarise(stored.data).to_dict()
         except (ArticleError, storage.UnreadableObject) as error:
