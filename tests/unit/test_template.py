@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, Settings
 from precis.local.resources import NOTIFIED_EVENTS
-from precis.names import SUPPORTED_SUFFIXES, ResourceNames
+from precis.names import ResourceNames
 from tests.cfn import (
     BUCKET_ARN,
     NAMES,
@@ -93,16 +93,10 @@ def test_template_every_bucket_arn_names_a_bucket_of_the_stack(template: dict[st
     }
 
 
-def test_template_notifies_the_queue_of_uploads_and_deletions_per_supported_suffix(
-    resources: dict[str, Any],
-) -> None:
+def test_template_notifies_the_queue_of_every_upload_and_deletion(resources: dict[str, Any]) -> None:
     configurations = props(resources, "ArticlesBucket")["NotificationConfiguration"]["QueueConfigurations"]
-    rules = [(c["Event"], c["Filter"]["S3Key"]["Rules"]) for c in configurations]
-    assert rules == [
-        (event, [{"Name": "suffix", "Value": suffix}])
-        for event in NOTIFIED_EVENTS
-        for suffix in SUPPORTED_SUFFIXES
-    ]
+    assert [c["Event"] for c in configurations] == list(NOTIFIED_EVENTS)
+    assert not any("Filter" in c for c in configurations)
     assert all(c["Queue"] == {"Fn::GetAtt": ["ArticlesQueue", "Arn"]} for c in configurations)
 
 

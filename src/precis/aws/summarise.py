@@ -24,8 +24,8 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from precis.aws import events, index, storage
-from precis.aws.events import ObjectRef, utc_time
+from precis.aws import events, formats, index, storage
+from precis.aws.events import ObjectRef, UnsupportedEvent, utc_time
 from precis.aws.index import Tables
 from precis.aws.index_writer import IndexWriter
 from precis.aws.items import ItemStatus, ResultItem
@@ -144,7 +144,15 @@ class SummariseFunction:
 
     def handle_record(self, record: SQSRecord, lambda_context: LambdaContext) -> None:
         """Process every object of one SQS message; an exception marks only this message as failed."""
-        for ref in events.sqs_record_refs(record):
+        try:
+            refs = events.sqs_record_refs(record)
+        except UnsupportedEvent as error:
+            logger.warning(
+                "Message not understood; it goes back to the queue",
+                extra={"outcome": "retry", "message_id": record.message_id, "reason": str(error)},
+            )
+            raise
+        for ref in refs:
             self.process_object(ref, lambda_context)
 
     @tracer.capture_method(capture_response=False)
@@ -165,7 +173,12 @@ class SummariseFunction:
 
         Returns the little that the idempotency record keeps (never article text).
         """
-        item = tombstone_item(ref) if ref.removed else self.summarise_object(ref)
+        if ref.removed:
+            item = tombstone_item(ref)
+        elif not formats.is_supported(ref.key):
+            item = failed_item(ref, formats.unsupported_reason(ref.key))
+        else:
+            item = self.summarise_object(ref)
         written = self.store(item)
         _record(item, written)
         return {"status": item["status"] if written else "superseded"}

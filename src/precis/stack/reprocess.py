@@ -19,10 +19,10 @@ from urllib.parse import quote_plus
 
 from precis.aws.batching import batched
 from precis.aws.events import utc_time
+from precis.aws.formats import is_supported
 from precis.aws.query import Listing
 from precis.aws.storage import plain_item, result_id
 from precis.core.document import PIPELINE_VERSION
-from precis.names import SUPPORTED_SUFFIXES
 from precis.stack.target import Target
 
 SEND_BATCH = 10
@@ -57,7 +57,7 @@ def bucket_objects(target: Target, prefix: str = "") -> Iterator[Candidate]:
     )
     for page in pages:
         for entry in page.get("Contents", []):
-            if entry["Key"].endswith(SUPPORTED_SUFFIXES):
+            if is_supported(entry["Key"]):
                 yield Candidate(entry["Key"], entry["ETag"].strip('"'), entry["Size"], entry["LastModified"])
 
 
