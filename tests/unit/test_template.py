@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, Settings
+from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_RECEIVE_COUNT, Settings
 from precis.local.resources import NOTIFIED_EVENTS
 from precis.names import ResourceNames
 from tests.cfn import (
@@ -139,6 +139,15 @@ def test_template_poison_messages_reach_the_dead_letter_queue(resources: dict[st
         "maxReceiveCount": 5,
     }
     assert props(resources, "DeadLetterQueue")["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_template_function_knows_the_last_receive_before_the_dead_letter_queue(
+    resources: dict[str, Any],
+) -> None:
+    # The handler records a give-up on this receive; another value would record it too early or never.
+    variables = function(resources)["Environment"]["Variables"]
+    receives = props(resources, "ArticlesQueue")["RedrivePolicy"]["maxReceiveCount"]
+    assert int(variables["PRECIS_MAX_RECEIVE_COUNT"]) == receives == DEFAULT_MAX_RECEIVE_COUNT
 
 
 def test_template_only_the_xray_statement_allows_every_resource(template: dict[str, Any]) -> None:

@@ -80,9 +80,12 @@ def result_id(bucket: str, key: str) -> str:
 
 
 def put_result(
-    dynamodb: Any, table: str, item: ResultItem, *, s3: Any, results_bucket: str
+    dynamodb: Any, table: str, item: ResultItem, *, s3: Any, results_bucket: str, keep_done: bool = False
 ) -> list[str] | None:
     """Write an object's item unless a newer event's item is stored; None when this one was out of date.
+
+    With `keep_done`, a `done` item of the same event is kept too (a give-up never hides a result that
+    another delivery of the same upload stored).
 
     On success, returns the index keys that earlier versions owned and this one no longer counts on
     (`index_pending`, kept on the item until the index writer has removed them), so a crash between this
@@ -104,7 +107,7 @@ def put_result(
             TableName=table,
             Key={"id": attributes.pop("id")},
             ReturnValues="ALL_OLD",
-            **_replacing(attributes, item),
+            **_replacing(attributes, item, keep_done=keep_done),
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -118,7 +121,7 @@ def put_result(
     return [*old.get("index_pending", []), *old.get("index_manifest", [])]
 
 
-def _replacing(attributes: dict[str, Any], item: ResultItem) -> dict[str, Any]:
+def _replacing(attributes: dict[str, Any], item: ResultItem, *, keep_done: bool) -> dict[str, Any]:
     """An update that replaces every field of the item but one: the index keys of earlier versions are
     carried over (`index_pending` += the old `index_manifest`) in the same atomic write."""
     names = {f"#f{number}": name for number, name in enumerate(attributes)}
@@ -139,6 +142,13 @@ def _replacing(attributes: dict[str, Any], item: ResultItem) -> dict[str, Any]:
     if item.get("event_order") is not None:
         request["ConditionExpression"] = "attribute_not_exists(event_order) OR event_order <= :order"
         request["ExpressionAttributeValues"][":order"] = {"S": item["event_order"]}
+        if keep_done:
+            request["ConditionExpression"] = (
+                "attribute_not_exists(event_order) OR event_order < :order"
+                " OR (event_order = :order AND #status <> :done)"
+            )
+            request["ExpressionAttributeNames"]["#status"] = "status"
+            request["ExpressionAttributeValues"][":done"] = {"S": "done"}
     return request
 
 
