@@ -7,7 +7,6 @@ from dataclasses import dataclass
 LOCAL_STACK_NAME = "precis"
 LOCAL_ACCOUNT_ID = "123456789012"
 LOCAL_REGION = "us-east-1"
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
 # Where `precis serve` listens, and the function its workers build (module:factory, called once per worker).
 DEFAULT_PORT = 4566
 DEFAULT_ENDPOINT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"

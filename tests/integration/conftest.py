@@ -220,12 +220,15 @@ def s3_notification(
     sequencer: str | None = None,
     event_time: str | None = None,
     event_name: str = "ObjectCreated:Put",
+    version_id: str | None = None,
 ) -> dict[str, Any]:
     """An S3 notification of one object (created, unless told otherwise), key URL-encoded as S3 writes it;
     None leaves a field out."""
     event = load_event("s3-put.json")
     record = event["Records"][0]
     record["s3"]["object"] = {"key": quote_plus(key), "size": 1, "eTag": etag, "sequencer": sequencer}
+    if version_id is not None:
+        record["s3"]["object"]["versionId"] = version_id
     record["eventTime"] = event_time
     record["eventName"] = event_name
     return event

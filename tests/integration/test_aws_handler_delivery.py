@@ -218,3 +218,22 @@ def test_handler_lets_a_failed_run_be_retried_at_once(
     assert len(_failed_ids(failed)) == 1
     assert retried == {"batchItemFailures": []}
     assert stack.result(KEY)["status"] == "done"
+
+
+def test_handler_reads_the_version_its_event_notified_even_after_a_re_upload(
+    handler: Handler, stack: Stack, context: LambdaContext, nlp_runs: list[bytes], backoff: list[float]
+) -> None:
+    stack.upload(KEY, SHORT_SEED.read_bytes())
+    first_event = stack.receive_event()
+    stack.upload(KEY, SEED.read_bytes())
+    second_event = stack.receive_event()
+
+    first = handler.lambda_handler(first_event, context)
+    first_item = stack.result(KEY)
+    handler.lambda_handler(second_event, context)
+
+    assert first == {"batchItemFailures": []}
+    assert first_item["etag"] == _md5(SHORT_SEED.read_bytes())
+    assert nlp_runs == [SHORT_SEED.read_bytes(), SEED.read_bytes()]
+    assert stack.result(KEY)["etag"] == _md5(SEED.read_bytes())
+    assert stack.result(KEY)["version_id"] != first_item["version_id"]

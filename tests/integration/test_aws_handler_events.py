@@ -1,4 +1,5 @@
-"""The other triggers against moto: the sample events in events/, and S3 -> EventBridge -> SQS."""
+"""The other triggers against moto: the sample events in events/, S3 -> EventBridge -> SQS and
+S3 -> SNS -> SQS."""
 
 from __future__ import annotations
 
@@ -33,7 +34,25 @@ def eventbridge_stack(stack: Stack) -> Stack:
     return stack
 
 
-@pytest.mark.parametrize("sample", ["s3-put.json", "eventbridge-object-created.json"])
+@pytest.fixture
+def sns_stack(stack: Stack) -> Stack:
+    """The same stack, but S3 notifies an SNS topic that fans out to the queue (no raw message delivery)."""
+    sns = boto3.client("sns", region_name=LOCAL_REGION)
+    topic = sns.create_topic(Name="precis-articles-topic")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=stack.queue_arn)
+    stack.s3.put_bucket_notification_configuration(
+        Bucket=BUCKET,
+        NotificationConfiguration={
+            "TopicConfigurations": [
+                {"TopicArn": topic, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]}
+            ]
+        },
+    )
+    stack.receive_event()
+    return stack
+
+
+@pytest.mark.parametrize("sample", ["s3-put.json", "eventbridge-object-created.json", "sns-s3-put.json"])
 def test_handler_processes_a_direct_sample_event(
     handler: Handler, stack: Stack, context: LambdaContext, sample: str
 ) -> None:
@@ -44,15 +63,16 @@ def test_handler_processes_a_direct_sample_event(
     assert response == {}
     item = stack.result(SAMPLE_KEY)
     assert item["status"] == "done"
-    assert item["sequencer"] == "0A1B2C3D4E5F678901"
+    assert item["sequencer"] == "00678780181A2B3C4D"
 
 
-def test_handler_processes_the_sqs_sample_event(
-    handler: Handler, stack: Stack, context: LambdaContext
+@pytest.mark.parametrize("sample", ["sqs-s3-put.json", "sqs-sns-s3-put.json"])
+def test_handler_processes_the_sqs_sample_events(
+    handler: Handler, stack: Stack, context: LambdaContext, sample: str
 ) -> None:
     stack.upload(SAMPLE_KEY, SEED.read_bytes())
 
-    response = handler.lambda_handler(load_event("sqs-s3-put.json"), context)
+    response = handler.lambda_handler(load_event(sample), context)
 
     assert response == {"batchItemFailures": []}
     assert stack.result(SAMPLE_KEY)["status"] == "done"
@@ -95,3 +115,20 @@ def test_handler_reads_eventbridge_keys_as_written(
         "done",
         "done",
     ]
+
+
+def test_handler_takes_s3_events_fanned_out_through_sns(
+    handler: Handler, sns_stack: Stack, context: LambdaContext
+) -> None:
+    keys = ["fan/a+b c.txt", "fan/été.txt"]
+    for key in keys:
+        sns_stack.upload(key, SEED.read_bytes())
+    event = sns_stack.receive_event()
+    assert all(json.loads(record["body"])["Type"] == "Notification" for record in event["Records"])
+
+    response = handler.lambda_handler(event, context)
+    sns_stack.s3.delete_object(Bucket=BUCKET, Key=keys[1])
+    removed = handler.lambda_handler(sns_stack.receive_event(), context)
+
+    assert response == removed == {"batchItemFailures": []}
+    assert [item["key"] for item in sns_stack.items()] == [keys[0]]

@@ -85,12 +85,16 @@ def run(handler: Handler, event: dict[str, Any], context: LambdaContext | None =
 
 
 def every_path(handler: Handler, stack: Stack, watch: Callable[[Handler], Handler]) -> None:
-    """Each way an object can go: done, duplicate, superseded, unreadable, too large, deleted before it is
-    read, huge result replaced, deleted after, a failed run retried, and a run cut off by a timeout."""
+    """Each way an object can go: done (the notified version, or the latest when an event names none),
+    duplicate, superseded, unreadable, too large, its version deleted before it is read, huge result
+    replaced, deleted after, a failed run retried, and a run cut off by a timeout."""
     stack.upload("done.txt", SHORT_SEED.read_bytes())
     event = stack.receive_event()
     run(handler, event)
     run(handler, redelivered(event))
+    stack.upload("unversioned.txt", SHORT_SEED.read_bytes())
+    stack.receive_event()
+    run(handler, sqs_event(s3_notification("unversioned.txt", etag=None)))
     stack.upload("order.txt", SHORT_SEED.read_bytes())
     stack.upload("order.txt", SEED.read_bytes())
     newer_first = stack.receive_event()
@@ -100,8 +104,8 @@ def every_path(handler: Handler, stack: Stack, watch: Callable[[Handler], Handle
     small = watch(handler.rebuilt(settings=replace(handler.function.settings, max_object_bytes=10)))
     stack.upload("large.txt", SHORT_SEED.read_bytes())
     run(small, stack.receive_event())
-    stack.upload("gone.txt", SHORT_SEED.read_bytes())
-    stack.s3.delete_object(Bucket=LOCAL_NAMES.bucket, Key="gone.txt")
+    gone = stack.s3.put_object(Bucket=LOCAL_NAMES.bucket, Key="gone.txt", Body=SHORT_SEED.read_bytes())
+    stack.s3.delete_object(Bucket=LOCAL_NAMES.bucket, Key="gone.txt", VersionId=gone["VersionId"])
     run(handler, stack.receive_event())
     summarise = handler.summariser.inner.summarise
     handler.summariser.replacement = lambda data: replace(

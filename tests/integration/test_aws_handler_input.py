@@ -15,8 +15,9 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from precis.aws.formats import SUPPORTED_SUFFIXES
 from precis.aws.items import ResultItem
-from precis.names import LOCAL_NAMES, SUPPORTED_SUFFIXES
+from precis.names import LOCAL_NAMES
 from tests.integration.conftest import (
     RESULTS_BUCKET,
     SEED,
@@ -99,6 +100,51 @@ def test_handler_stores_a_failed_item_saying_why_an_upload_is_not_an_article(
     assert item["status"] == "failed"
     assert reason in item["error"]
     assert "document" not in item
+
+
+@pytest.mark.parametrize("key", ["UPPER.TXT", "inbox/article.HTML", "notes.Md", "page.hTm"])
+def test_handler_summarises_supported_types_whatever_the_case_of_their_suffix(
+    handler: Handler, stack: Stack, key: str
+) -> None:
+    assert _process(handler, stack, key, SHORT_SEED.read_bytes())["status"] == "done"
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("photos/plage.jpg", "files ending in '.jpg' are not summarised"),
+        ("README", "files without a suffix are not summarised"),
+        ("archive.txt.gz", "files ending in '.gz' are not summarised"),
+    ],
+)
+def test_handler_answers_an_unsupported_upload_with_a_failed_item(
+    handler: Handler, stack: Stack, nlp_runs: list[bytes], key: str, reason: str
+) -> None:
+    item = _process(handler, stack, key, SHORT_SEED.read_bytes())
+
+    assert (item["status"], nlp_runs) == ("failed", [])
+    assert reason in item["error"] and SENTINEL not in item["error"]
+    assert [listing["key"] for listing in stack.archive().failed().items] == [key]
+    stack.s3.delete_object(Bucket=LOCAL_NAMES.bucket, Key=key)
+    assert handler.lambda_handler(stack.receive_event(), LambdaContext()) == {"batchItemFailures": []}
+    assert stack.items() == [] and stack.archive().failed().items == []
+
+
+def test_handler_logs_why_a_message_was_not_understood_never_its_body(
+    handler: Handler, stack: Stack, log_stream: io.StringIO
+) -> None:
+    stack.upload("mixed/one.txt", SHORT_SEED.read_bytes())
+    event = stack.receive_event()
+    garbage = {**event["Records"][-1], "messageId": "not-an-event", "body": f"{SENTINEL} is not JSON"}
+    event["Records"].append(garbage)
+
+    response = handler.lambda_handler(event, LambdaContext())
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "not-an-event"}]}
+    [line] = [json.loads(line) for line in log_stream.getvalue().splitlines() if "not-an-event" in line]
+    assert (line["message_id"], line["outcome"]) == ("not-an-event", "retry")
+    assert "does not carry a JSON body" in line["reason"]
+    assert SENTINEL not in log_stream.getvalue()
 
 
 @pytest.mark.parametrize(

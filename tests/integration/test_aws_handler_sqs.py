@@ -180,15 +180,19 @@ def test_handler_refuses_a_too_large_object_before_reading_it(
 def test_handler_stores_a_failed_item_for_an_object_deleted_before_processing(
     handler: Handler, stack: Stack, context: LambdaContext
 ) -> None:
-    stack.upload("gone/article.txt", SEED.read_bytes())
-    stack.s3.delete_object(Bucket=BUCKET, Key="gone/article.txt")
+    version = stack.s3.put_object(Bucket=BUCKET, Key="gone/article.txt", Body=SEED.read_bytes())["VersionId"]
+    created = stack.receive_event()
+    stack.s3.delete_object(Bucket=BUCKET, Key="gone/article.txt", VersionId=version)
+    removed = stack.receive_event()
 
-    response = handler.lambda_handler(stack.receive_event(), context)
+    response = handler.lambda_handler(created, context)
 
     assert response == {"batchItemFailures": []}
     item = stack.result("gone/article.txt")
     assert item["status"] == "failed"
     assert "no longer exists" in item["error"]
+    assert handler.lambda_handler(removed, context) == {"batchItemFailures": []}
+    assert stack.items() == []
 
 
 def test_handler_emits_metrics_and_never_logs_article_text(

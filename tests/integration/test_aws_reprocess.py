@@ -32,11 +32,13 @@ def target() -> Target:
 
 
 def processed(handler: Handler, stack: Stack) -> None:
-    """Upload the seed and deliver its notification as S3 would (with a sequencer)."""
-    stack.upload(KEY, SEED.read_bytes())
+    """Upload the seed and deliver its notification as S3 would (with a sequencer and the version id)."""
+    version = stack.s3.put_object(Bucket=LOCAL_NAMES.bucket, Key=KEY, Body=SEED.read_bytes())["VersionId"]
     stack.receive_event()
     etag = hashlib.md5(SEED.read_bytes()).hexdigest()
-    body = s3_notification(KEY, etag=etag, sequencer="0A1B", event_time="2026-12-02T08:00:00.000Z")
+    body = s3_notification(
+        KEY, etag=etag, sequencer="0A1B", event_time="2026-12-02T08:00:00.000Z", version_id=version
+    )
     handler.lambda_handler(sqs_event(body), LambdaContext())
 
 
@@ -55,6 +57,7 @@ def test_reprocess_message_carries_the_stored_order_and_time_of_an_unchanged_obj
 
     record = json.loads(body)["Records"][0]
     assert record["s3"]["object"]["sequencer"] == "0A1B"
+    assert record["s3"]["object"]["versionId"] == stack.result(KEY)["version_id"]
     assert record["eventTime"] == stack.result(KEY)["event_time"]
 
 

@@ -31,7 +31,7 @@ SAMPLE_REF = ObjectRef(
     key="seeds/fr-03.txt",
     size=4775,
     etag="ab63ed27d94abf91db36b2cf7cd6886b",
-    sequencer="0A1B2C3D4E5F678901",
+    sequencer="00678780181A2B3C4D",
 )
 keys = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from(" +%/&=?#"),
@@ -74,6 +74,38 @@ def test_object_refs_reads_the_s3_samples(sample: str) -> None:
     [ref] = object_refs(_load(sample))
 
     assert ref == ObjectRef(**{**SAMPLE_REF.__dict__, "event_time": "2025-01-15T09:30:00.000Z"})
+
+
+@pytest.mark.parametrize("sample", ["sns-s3-put.json", "sqs-sns-s3-put.json"])
+def test_object_refs_reads_s3_events_fanned_out_through_sns(sample: str) -> None:
+    [ref] = object_refs(_load(sample))
+
+    assert ref == ObjectRef(**{**SAMPLE_REF.__dict__, "event_time": "2025-01-15T09:30:00.000Z"})
+
+
+def _sns_notification(message: dict[str, Any]) -> dict[str, Any]:
+    """The SNS notification of the S3 -> SNS -> SQS sample, around another message."""
+    notification = json.loads(_load("sqs-sns-s3-put.json")["Records"][0]["body"])
+    return {**notification, "Message": json.dumps(message)}
+
+
+@given(key=keys)
+def test_sqs_record_refs_unwraps_s3_events_inside_sns_notifications(key: str) -> None:
+    event = _sqs_event(
+        _sns_notification(_s3_event(quote_plus(key))),
+        _sns_notification(json.loads(_load("s3-test-event.json")["Records"][0]["body"])),
+    )
+
+    assert [[ref.key for ref in sqs_record_refs(record)] for record in SQSEvent(event).records] == [[key], []]
+
+
+@pytest.mark.parametrize("message", ["not json", "[1]", json.dumps({"Type": "Notification"})])
+def test_sqs_record_refs_rejects_sns_notifications_of_something_else(message: str) -> None:
+    notification = {**_sns_notification({}), "Message": message}
+    record = {**_load("sqs-s3-put.json")["Records"][0], "body": json.dumps(notification)}
+
+    with pytest.raises(UnsupportedEvent):
+        sqs_record_refs(SQSRecord(record))
 
 
 def test_object_refs_reads_the_eventbridge_sample() -> None:

@@ -33,12 +33,13 @@ def test_ingest_folder_keys_are_relative_to_the_folder(tree: Path) -> None:
     plan = plan_uploads([tree])
 
     assert [upload.key for upload in plan.uploads] == [
+        "UPPER.TXT",
         "a.txt",
         "page.htm",
         "sub/b.md",
         "sub/deeper/c d+é.html",
     ]
-    assert sorted(path.name for path in plan.skipped) == ["UPPER.TXT", "noext", "notes.pdf"]
+    assert sorted(path.name for path in plan.skipped) == ["noext", "notes.pdf"]
 
 
 def test_ingest_file_key_is_its_name_under_the_prefix(tree: Path) -> None:

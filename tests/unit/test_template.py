@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, Settings
+from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MAX_RECEIVE_COUNT, Settings
 from precis.local.resources import NOTIFIED_EVENTS
-from precis.names import SUPPORTED_SUFFIXES, ResourceNames
+from precis.names import ResourceNames
 from tests.cfn import (
     BUCKET_ARN,
     NAMES,
@@ -95,16 +95,10 @@ def test_template_every_bucket_arn_names_a_bucket_of_the_stack(template: dict[st
     }
 
 
-def test_template_notifies_the_queue_of_uploads_and_deletions_per_supported_suffix(
-    resources: dict[str, Any],
-) -> None:
+def test_template_notifies_the_queue_of_every_upload_and_deletion(resources: dict[str, Any]) -> None:
     configurations = props(resources, "ArticlesBucket")["NotificationConfiguration"]["QueueConfigurations"]
-    rules = [(c["Event"], c["Filter"]["S3Key"]["Rules"]) for c in configurations]
-    assert rules == [
-        (event, [{"Name": "suffix", "Value": suffix}])
-        for event in NOTIFIED_EVENTS
-        for suffix in SUPPORTED_SUFFIXES
-    ]
+    assert [c["Event"] for c in configurations] == list(NOTIFIED_EVENTS)
+    assert not any("Filter" in c for c in configurations)
     assert all(c["Queue"] == {"Fn::GetAtt": ["ArticlesQueue", "Arn"]} for c in configurations)
 
 
@@ -147,6 +141,15 @@ def test_template_poison_messages_reach_the_dead_letter_queue(resources: dict[st
         "maxReceiveCount": 5,
     }
     assert props(resources, "DeadLetterQueue")["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_template_function_knows_the_last_receive_before_the_dead_letter_queue(
+    resources: dict[str, Any],
+) -> None:
+    # The handler records a give-up on this receive; another value would record it too early or never.
+    variables = function(resources)["Environment"]["Variables"]
+    receives = props(resources, "ArticlesQueue")["RedrivePolicy"]["maxReceiveCount"]
+    assert int(variables["PRECIS_MAX_RECEIVE_COUNT"]) == receives == DEFAULT_MAX_RECEIVE_COUNT
 
 
 def test_template_only_the_xray_statement_allows_every_resource(template: dict[str, Any]) -> None:

@@ -269,7 +269,7 @@ def _handler_times(stack: _Stack, summariser: Summariser, texts: list[bytes]) ->
 class _ItemOnly(SummariseFunction):
     """The function as it was before the index: the item written, no entry."""
 
-    def store(self, item: Any) -> bool:
+    def store(self, item: Any, *, keep_done: bool = False) -> bool:
         """Write the item alone, as before the index existed."""
         item["write_id"] = "benchmark"
         return (
@@ -279,6 +279,7 @@ class _ItemOnly(SummariseFunction):
                 item,
                 s3=self.clients.s3,
                 results_bucket=self.settings.results_bucket,
+                keep_done=keep_done,
             )
             is not None
         )

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.data_classes import S3Event, SQSEvent
+from aws_lambda_powertools.utilities.data_classes import S3Event, SNSEvent, SQSEvent
 from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeNotificationEvent
+from aws_lambda_powertools.utilities.data_classes.sns_event import SNSMessage
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 # S3 sequencers are 16 to 20 hex digits today; padding to 64 leaves room and keeps string order exact.
@@ -54,14 +55,61 @@ def normalise_sequencer(sequencer: str) -> str:
 
 def is_sqs_event(event: Mapping[str, Any]) -> bool:
     """SQS batches go through the batch processor; everything else is handled record by record."""
+    return _records_from(event, "eventSource", "aws:sqs")
+
+
+def is_sns_event(event: Mapping[str, Any]) -> bool:
+    """S3 -> SNS -> Lambda: records whose `Sns.Message` is the S3 event, as a string."""
+    return _records_from(event, "EventSource", "aws:sns")
+
+
+def _records_from(event: Mapping[str, Any], field: str, source: str) -> bool:
+    """The event has records and every one of them comes from `source`."""
     records = event.get("Records") or []
-    return bool(records) and all(record.get("eventSource") == "aws:sqs" for record in records)
+    return bool(records) and all(isinstance(r, Mapping) and r.get(field) == source for r in records)
 
 
 def object_refs(event: Mapping[str, Any]) -> list[ObjectRef]:
-    """Objects named by an SQS batch, an S3 notification, an EventBridge event or an s3:TestEvent (none)."""
+    """Objects named by an SQS batch, an SNS delivery, an S3 notification, an EventBridge event or an
+    s3:TestEvent (none)."""
     if is_sqs_event(event):
         return [ref for record in SQSEvent(dict(event)).records for ref in sqs_record_refs(record)]
+    if is_sns_event(event):
+        return [
+            ref
+            for record in SNSEvent(dict(event)).records
+            for ref in _sns_message_refs(record.sns, f"SNS message {record.sns.message_id}")
+        ]
+    return _notification_refs(event)
+
+
+def sqs_record_refs(record: SQSRecord) -> list[ObjectRef]:
+    """Objects named by one SQS message, whose body is an S3 notification, an EventBridge event, or an SNS
+    notification (S3 -> SNS -> SQS fan-out) whose `Message` is an S3 notification."""
+    try:
+        body = record.json_body
+    except json.JSONDecodeError:
+        raise UnsupportedEvent(f"SQS message {record.message_id} does not carry a JSON body") from None
+    if not isinstance(body, Mapping) or is_sqs_event(body) or is_sns_event(body):
+        raise UnsupportedEvent(f"SQS message {record.message_id} does not carry an S3 or EventBridge event")
+    if body.get("Type") == "Notification" and "TopicArn" in body:
+        return _sns_message_refs(SNSMessage(dict(body)), f"SQS message {record.message_id}")
+    return _notification_refs(body)
+
+
+def _sns_message_refs(message: SNSMessage, source: str) -> list[ObjectRef]:
+    """Objects named by the S3 notification an SNS message carries as a JSON string."""
+    try:
+        inner = json.loads(message.message)
+    except (json.JSONDecodeError, TypeError):
+        raise UnsupportedEvent(f"{source} is an SNS notification whose Message is not JSON") from None
+    if not isinstance(inner, Mapping) or is_sqs_event(inner) or is_sns_event(inner):
+        raise UnsupportedEvent(f"{source} is an SNS notification that carries no S3 event")
+    return _notification_refs(inner)
+
+
+def _notification_refs(event: Mapping[str, Any]) -> list[ObjectRef]:
+    """Objects named by an S3 notification or an EventBridge event; none for an s3:TestEvent."""
     if event.get("Event") == "s3:TestEvent":
         return []
     if "Records" in event:
@@ -69,17 +117,6 @@ def object_refs(event: Mapping[str, Any]) -> list[ObjectRef]:
     if event.get("source") == "aws.s3" and isinstance(event.get("detail"), Mapping):
         return _eventbridge_refs(S3EventBridgeNotificationEvent(dict(event)))
     raise UnsupportedEvent(f"unsupported event with fields {sorted(event)[:8]}")
-
-
-def sqs_record_refs(record: SQSRecord) -> list[ObjectRef]:
-    """Objects named by one SQS message, whose body is an S3 notification or an EventBridge event."""
-    try:
-        body = record.json_body
-    except json.JSONDecodeError:
-        raise UnsupportedEvent(f"SQS message {record.message_id} does not carry a JSON body") from None
-    if not isinstance(body, Mapping) or is_sqs_event(body):
-        raise UnsupportedEvent(f"SQS message {record.message_id} does not carry an S3 or EventBridge event")
-    return object_refs(body)
 
 
 def _s3_refs(event: S3Event) -> list[ObjectRef]:

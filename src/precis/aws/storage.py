@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from precis.aws.items import ResultItem
 
-_MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+_MISSING_CODES = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
 # DynamoDB's item limit is 400 KB counting attribute names; 400,000 bytes is the stricter reading of "KB".
 MAX_ITEM_BYTES = 400_000
 # Room left for the index keys of earlier versions, which the write carries over (a few KB per version).
@@ -50,14 +50,22 @@ class StoredObject:
     size: int
 
 
-def read_object(s3: Any, bucket: str, key: str, *, max_bytes: int) -> StoredObject:
-    """Read an object, checking its size with HEAD first so a huge upload is never downloaded."""
-    head = _call(s3.head_object, bucket, key, Bucket=bucket, Key=key)
+def read_object(
+    s3: Any, bucket: str, key: str, *, max_bytes: int, version_id: str | None = None
+) -> StoredObject:
+    """Read an object, checking its size with HEAD first so a huge upload is never downloaded.
+
+    With `version_id` (the notified version), exactly that version is read, however often the key was
+    replaced since; without one, the latest, and GET must find the version HEAD saw (else S3 answers 412
+    and the message is retried later).
+    """
+    which = {"VersionId": version_id} if version_id else {}
+    head = _call(s3.head_object, bucket, key, Bucket=bucket, Key=key, **which)
     size = int(head["ContentLength"])
     if size > max_bytes:
         raise ObjectTooLarge(f"object is {size:,} bytes, over the {max_bytes:,}-byte limit; not read")
-    # IfMatch: if the object was replaced since HEAD, S3 answers 412 and the message is retried later.
-    response = _call(s3.get_object, bucket, key, Bucket=bucket, Key=key, IfMatch=head["ETag"])
+    which = which or {"IfMatch": head["ETag"]}
+    response = _call(s3.get_object, bucket, key, Bucket=bucket, Key=key, **which)
     return StoredObject(
         data=response["Body"].read(),
         etag=head["ETag"].strip('"'),
@@ -72,9 +80,12 @@ def result_id(bucket: str, key: str) -> str:
 
 
 def put_result(
-    dynamodb: Any, table: str, item: ResultItem, *, s3: Any, results_bucket: str
+    dynamodb: Any, table: str, item: ResultItem, *, s3: Any, results_bucket: str, keep_done: bool = False
 ) -> list[str] | None:
     """Write an object's item unless a newer event's item is stored; None when this one was out of date.
+
+    With `keep_done`, a `done` item of the same event is kept too (a give-up never hides a result that
+    another delivery of the same upload stored).
 
     On success, returns the index keys that earlier versions owned and this one no longer counts on
     (`index_pending`, kept on the item until the index writer has removed them), so a crash between this
@@ -96,7 +107,7 @@ def put_result(
             TableName=table,
             Key={"id": attributes.pop("id")},
             ReturnValues="ALL_OLD",
-            **_replacing(attributes, item),
+            **_replacing(attributes, item, keep_done=keep_done),
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -110,7 +121,7 @@ def put_result(
     return [*old.get("index_pending", []), *old.get("index_manifest", [])]
 
 
-def _replacing(attributes: dict[str, Any], item: ResultItem) -> dict[str, Any]:
+def _replacing(attributes: dict[str, Any], item: ResultItem, *, keep_done: bool) -> dict[str, Any]:
     """An update that replaces every field of the item but one: the index keys of earlier versions are
     carried over (`index_pending` += the old `index_manifest`) in the same atomic write."""
     names = {f"#f{number}": name for number, name in enumerate(attributes)}
@@ -131,6 +142,13 @@ def _replacing(attributes: dict[str, Any], item: ResultItem) -> dict[str, Any]:
     if item.get("event_order") is not None:
         request["ConditionExpression"] = "attribute_not_exists(event_order) OR event_order <= :order"
         request["ExpressionAttributeValues"][":order"] = {"S": item["event_order"]}
+        if keep_done:
+            request["ConditionExpression"] = (
+                "attribute_not_exists(event_order) OR event_order < :order"
+                " OR (event_order = :order AND #status <> :done)"
+            )
+            request["ExpressionAttributeNames"]["#status"] = "status"
+            request["ExpressionAttributeValues"][":done"] = {"S": "done"}
     return request
 
 

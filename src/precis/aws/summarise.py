@@ -20,12 +20,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
-from precis.aws import events, index, storage
-from precis.aws.events import ObjectRef, utc_time
+from precis.aws import events, formats, index, storage
+from precis.aws.events import ObjectRef, UnsupportedEvent, utc_time
 from precis.aws.index import Tables
 from precis.aws.index_writer import IndexWriter
 from precis.aws.items import ItemStatus, ResultItem
@@ -58,8 +60,9 @@ TOMBSTONE_DAYS = 30
 
 # What became of one delivery of one object, logged as the `outcome` key of its log line: `processed`,
 # `failed` and `superseded` are summarise-and-store runs; `removed` stored a deletion; `duplicate` skipped
-# an object version already done; `retry` left the message to be delivered again.
-Outcome = Literal["processed", "failed", "superseded", "removed", "duplicate", "retry"]
+# an object version already done; `retry` left the message to be delivered again; `gave_up` follows the
+# `retry` of the last receive SQS allows, once its `failed` item is stored.
+Outcome = Literal["processed", "failed", "superseded", "removed", "duplicate", "retry", "gave_up"]
 RUN_OUTCOMES: frozenset[Outcome] = frozenset({"processed", "failed", "superseded"})
 
 # Lambda passes its own context object; the local workers and the tests pass precis.local.context's.
@@ -147,8 +150,45 @@ class SummariseFunction:
 
     def handle_record(self, record: SQSRecord, lambda_context: LambdaContext) -> None:
         """Process every object of one SQS message; an exception marks only this message as failed."""
-        for ref in events.sqs_record_refs(record):
-            self.process_object(ref, lambda_context)
+        try:
+            refs = events.sqs_record_refs(record)
+        except UnsupportedEvent as error:
+            logger.warning(
+                "Message not understood; it goes back to the queue",
+                extra={"outcome": "retry", "message_id": record.message_id, "reason": str(error)},
+            )
+            raise
+        for ref in refs:
+            try:
+                self.process_object(ref, lambda_context)
+            except Exception as error:
+                self.give_up_if_last(ref, int(record.attributes.approximate_receive_count or 0), error)
+                raise
+
+    def give_up_if_last(self, ref: ObjectRef, receives: int, error: Exception) -> None:
+        """On the last receive SQS allows, store a `failed` item saying so, so the give-up shows in listings
+        and `precis reprocess --failed` retries it; the message still goes on to the dead-letter queue.
+
+        Not for a deletion (a failed item would bring the deleted object back) nor for an upload another
+        delivery is processing right now (that run records its own outcome).
+        """
+        last = receives >= self.settings.max_receive_count
+        if not last or ref.removed or isinstance(error, IdempotencyAlreadyInProgressError):
+            return
+        reason = f"gave up after {receives} attempts: {error_name(error)}"
+        try:
+            written = self.store(failed_item(ref, reason), keep_done=True)
+        except Exception as failure:
+            logger.warning(
+                "Give-up not recorded; the message still goes to the dead-letter queue",
+                extra={"outcome": "retry", "reason": reason, "error": error_name(failure)},
+            )
+            return
+        metrics.add_metric(name="GiveUps", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "Gave up on the object; its message goes to the dead-letter queue",
+            extra={"outcome": "gave_up", "reason": reason, "stored": written},
+        )
 
     @tracer.capture_method(capture_response=False)
     def process_object(self, ref: ObjectRef, context: LambdaContext) -> None:
@@ -168,13 +208,19 @@ class SummariseFunction:
 
         Returns the little that the idempotency record keeps (never article text).
         """
-        item = tombstone_item(ref) if ref.removed else self.summarise_object(ref)
+        if ref.removed:
+            item = tombstone_item(ref)
+        elif not formats.is_supported(ref.key):
+            item = failed_item(ref, formats.unsupported_reason(ref.key))
+        else:
+            item = self.summarise_object(ref)
         written = self.store(item)
         _record(item, written)
         return {"status": item["status"] if written else "superseded"}
 
-    def store(self, item: ResultItem) -> bool:
-        """Write the item unless a newer event's is stored, then bring its index entries in line with it."""
+    def store(self, item: ResultItem, *, keep_done: bool = False) -> bool:
+        """Write the item unless a newer event's is stored (or, with `keep_done`, this event's `done` one),
+        then bring its index entries in line with it."""
         entries = index.entries_for(item)
         item["index_manifest"] = index.encode_keys(entry.key for entry in entries)
         item["write_id"] = uuid.uuid4().hex
@@ -184,6 +230,7 @@ class SummariseFunction:
             item,
             s3=self.clients.s3,
             results_bucket=self.settings.results_bucket,
+            keep_done=keep_done,
         )
         if pending is None:
             return False
@@ -195,7 +242,11 @@ class SummariseFunction:
         started = time.perf_counter()
         try:
             stored = storage.read_object(
-                self.clients.s3, ref.bucket, ref.key, max_bytes=self.settings.max_object_bytes
+                self.clients.s3,
+                ref.bucket,
+                ref.key,
+                max_bytes=self.settings.max_object_bytes,
+                version_id=ref.version_id,
             )
             document = self.summariser.summarise(stored.data).to_dict()
         except (ArticleError, storage.UnreadableObject) as error:
@@ -254,6 +305,17 @@ def summariser_class() -> type[Summariser]:
 def from_environment() -> LambdaHandler:
     """The handler Lambda (and each local worker) calls, built once per container."""
     return lambda_handler_for(function_from_environment())
+
+
+def error_name(error: BaseException) -> str:
+    """The code of the AWS error behind it (`ThrottlingException`, `SlowDown`), even when a library wrapped
+    it, else the exception's class: never a message, which might quote the article."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ClientError):
+            return str(cause.response.get("Error", {}).get("Code") or type(cause).__name__)
+        cause = cause.__cause__ or cause.__context__
+    return type(error).__name__
 
 
 def done_item(ref: ObjectRef, stored: storage.StoredObject, document: dict[str, Any]) -> ResultItem:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from precis.aws.formats import SUPPORTED_SUFFIXES
 from precis.cli.options import (
     Subparsers,
     add_aws_options,
@@ -22,7 +23,6 @@ from precis.cli.options import (
 )
 from precis.cli.render import status_report, to_json
 from precis.errors import ExitCode, UserError
-from precis.names import SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
     from precis.aws.items import ResultItem

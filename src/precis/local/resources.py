@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from precis.names import SUPPORTED_SUFFIXES
 from precis.stack.target import Target
 
 IDEMPOTENCY_EXPIRY_ATTRIBUTE = "expiration"  # what Powertools idempotency writes and template.yaml expires
@@ -61,17 +60,12 @@ def queue_arn(sqs: Any, queue_url: str) -> str:
 
 
 def notification_configuration(queue_arn: str) -> dict[str, Any]:
-    """One rule per notified event and supported suffix, as in template.yaml (a filter takes one suffix)."""
+    """One rule per notified event and no filter, as in template.yaml: S3's suffix filters are
+    case-sensitive, so the function itself tells articles from other uploads (and answers both)."""
     return {
         "QueueConfigurations": [
-            {
-                "Id": f"articles-{event.split(':')[1].lower()}-{suffix.lstrip('.')}",
-                "QueueArn": queue_arn,
-                "Events": [event],
-                "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": suffix}]}},
-            }
+            {"Id": f"articles-{event.split(':')[1].lower()}", "QueueArn": queue_arn, "Events": [event]}
             for event in NOTIFIED_EVENTS
-            for suffix in SUPPORTED_SUFFIXES
         ]
     }
 

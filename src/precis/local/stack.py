@@ -68,6 +68,7 @@ def function_environment(options: StackOptions, target: Target) -> dict[str, str
         "PRECIS_RESULTS_BUCKET": target.names.results_bucket,
         "PRECIS_MODELS": options.models,
         "PRECIS_MAX_OBJECT_BYTES": str(options.max_object_bytes),
+        "PRECIS_MAX_RECEIVE_COUNT": str(options.max_receive_count),
         "AWS_ENDPOINT_URL": str(target.endpoint_url),
         "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
         "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],

@@ -11,10 +11,10 @@ from typing import Any
 
 from tqdm import tqdm
 
+from precis.aws import formats
 from precis.aws.items import ResultItem
 from precis.aws.storage import get_result
 from precis.errors import UserError
-from precis.names import SUPPORTED_SUFFIXES
 
 CONTENT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html", ".htm": "text/html"}
 logger = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ def normalise_prefix(prefix: str) -> str:
 
 
 def is_supported(path: Path) -> bool:
-    """Exactly the suffixes the S3 notification filters on (case-sensitive, as S3 filters are)."""
-    return path.suffix in SUPPORTED_SUFFIXES
+    """The files the function summarises (any other upload would only get a `failed` item)."""
+    return formats.is_supported(path.name)
 
 
 def files_under(root: Path) -> Iterable[Path]:

@@ -4,8 +4,8 @@ Each chosen object becomes an S3 notification on the articles queue, so the func
 like an upload: the same idempotency (a duplicate of an object version already done under the running
 code's pipeline version is skipped; under another version it runs again), the same ordering, the same
 failure handling. A message carries the stored item's sequencer (an equal order may replace the item; a
-newer upload's own event still wins), and its event time while the object is unchanged, else the object's
-last modification time.
+newer upload's own event still wins), and its event time and version id while the object is unchanged,
+else the object's last modification time (and no version id: the latest is read).
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from urllib.parse import quote_plus
 
 from precis.aws.batching import batched
 from precis.aws.events import utc_time
+from precis.aws.formats import is_supported
 from precis.aws.query import Listing
 from precis.aws.storage import plain_item, result_id
 from precis.core.document import PIPELINE_VERSION
-from precis.names import SUPPORTED_SUFFIXES
 from precis.stack.target import Target
 
 SEND_BATCH = 10
 READ_BATCH = 100
-_ORDER_FIELDS = "#key, etag, sequencer, event_time"
+_ORDER_FIELDS = "#key, etag, version_id, sequencer, event_time"
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def bucket_objects(target: Target, prefix: str = "") -> Iterator[Candidate]:
     )
     for page in pages:
         for entry in page.get("Contents", []):
-            if entry["Key"].endswith(SUPPORTED_SUFFIXES):
+            if is_supported(entry["Key"]):
                 yield Candidate(entry["Key"], entry["ETag"].strip('"'), entry["Size"], entry["LastModified"])
 
 
@@ -115,13 +115,15 @@ def _stored_orders(target: Target, keys: Sequence[str]) -> dict[str, dict[str, A
 
 def _notification(bucket: str, candidate: Candidate, stored: dict[str, Any] | None) -> dict[str, Any]:
     """One `ObjectCreated:Put` record carrying the stored item's order, so it may replace that item (an
-    equal order rewrites); its time stays the stored one while the object is unchanged, else the object's."""
+    equal order rewrites); its time and version id stay the stored ones while the object is unchanged (so a
+    version already done under this pipeline is a duplicate), else the object's time and latest version."""
     same = stored is not None and (candidate.etag is None or stored.get("etag") == candidate.etag)
     modified = utc_time(candidate.modified) if candidate.modified else None
     obj = {
         "key": quote_plus(candidate.key),
         "size": candidate.size,
         "eTag": candidate.etag or (stored or {}).get("etag"),
+        "versionId": (stored or {}).get("version_id") if same else None,
         "sequencer": (stored or {}).get("sequencer"),
     }
     return {

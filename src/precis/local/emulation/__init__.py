@@ -6,10 +6,11 @@ stack does at start, the tests before any moto call, the benchmark in its child 
 
 from __future__ import annotations
 
-from precis.local.emulation import dynamodb, sqs
+from precis.local.emulation import dynamodb, s3, sqs
 
 
 def install() -> None:
     """Patch moto's backends in this process (idempotent)."""
     dynamodb.install()
     sqs.install()
+    s3.install()
