@@ -74,20 +74,17 @@ function articleRow(item) {
 
 // Horizontal bars: the label links to the entity page, the count is text, the bar itself is decoration.
 function barChart(list, rows) {
-  list.replaceChildren();
   const most = Math.max(1, ...rows.map((row) => row.articles));
-  for (const row of rows) {
+  const items = rows.map((row) => {
     const bar = el("span", { class: "bar ent-" + row.type });
     bar.style.width = `${(100 * row.articles) / most}%`;
-    list.append(
-      el("li", { class: "bar-row" }, [
-        el("a", { class: "bar-label", href: entityHref(row.name, row.type) }, [row.name]),
-        el("span", { class: "bar-track", "aria-hidden": "true" }, [bar]),
-        el("span", { class: "bar-value" }, [plural(row.articles, "article")]),
-      ]),
-    );
-  }
-  if (!rows.length) list.append(el("li", { class: "empty" }, ["Nothing yet."]));
+    return el("li", { class: "bar-row" }, [
+      el("a", { class: "bar-label", href: entityHref(row.name, row.type) }, [row.name]),
+      el("span", { class: "bar-track", "aria-hidden": "true" }, [bar]),
+      el("span", { class: "bar-value" }, [plural(row.articles, "article")]),
+    ]);
+  });
+  list.replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, ["Nothing yet."])]));
 }
 
 // A list of items fetched page by page with the API's cursor, behind a "More" button.
@@ -322,6 +319,12 @@ async function entityPage() {
 }
 
 const PAGES = { home: homePage, article: articlePage, entity: entityPage };
-document.addEventListener("DOMContentLoaded", () => {
+// Once per page, whatever fires: a second run would append every list twice.
+let started = false;
+function start() {
+  if (started) return;
+  started = true;
   PAGES[document.body.dataset.page]().finally(() => document.body.setAttribute("data-ready", "true"));
-});
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
