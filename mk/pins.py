@@ -36,6 +36,7 @@ def expected_files(pyproject: dict) -> dict[Path, str]:
     files = {
         Path("layers/nlp/requirements.txt"): exact_pins(project["dependencies"]),
         Path("functions/summarise/requirements.txt"): exact_pins(extras["lambda"]),
+        Path("functions/api/requirements.txt"): exact_pins(extras["api"]),
     }
     for extra in MODEL_EXTRAS:
         for requirement in exact_pins(extras[extra]):

@@ -11,6 +11,9 @@ LOCAL_REGION = "us-east-1"
 DEFAULT_PORT = 4566
 DEFAULT_ENDPOINT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 DEFAULT_HANDLER = "precis.aws.summarise:from_environment"
+# Where `precis serve` and `precis web` serve the API and viewer, and where the embedded stack records it.
+DEFAULT_WEB_PORT = 8080
+WEB_URL_PARAMETER = "/precis/web-url"
 
 
 @dataclass(frozen=True)

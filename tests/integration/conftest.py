@@ -7,6 +7,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -254,6 +255,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def moto_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """A fresh moto account with the stack's resources, for a module whose tests share what they only read."""
+    _fake_environment(monkeypatch)
+    with mock_aws():
+        yield stack_resources()
+
+
 @dataclass
 class RecordingSummariser:
     """The real core, noting the bytes of each article it summarises; `replacement` stands in when set."""
@@ -329,6 +338,11 @@ def context() -> LambdaContext:
 @pytest.fixture
 def stack(aws: None) -> Stack:
     """The embedded stack's resources, made in this test's moto account by the code that makes them there."""
+    return stack_resources()
+
+
+def stack_resources() -> Stack:
+    """The embedded stack's resources, made in the current moto account by the code that makes them there."""
     target = Target(local_session(), None, LOCAL_NAMES)
     queues = create_resources(target, visibility_timeout=360, max_receive_count=5)
     s3, dynamodb, sqs = (target.client(name) for name in ("s3", "dynamodb", "sqs"))

@@ -59,9 +59,13 @@ class GrantRecorder:
 
     def watch(self, handler: Handler) -> Handler:
         """Record the calls of this function's clients from now on."""
-        for client in (handler.function.clients.s3, handler.function.clients.dynamodb):
-            client.meta.events.register("before-parameter-build", self._note)
+        self.watch_clients(handler.function.clients.s3, handler.function.clients.dynamodb)
         return handler
+
+    def watch_clients(self, *clients: Any) -> None:
+        """Record the calls of these clients from now on."""
+        for client in clients:
+            client.meta.events.register("before-parameter-build", self._note)
 
     def _note(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         """One call: S3 actions by bucket (and version when one is named), DynamoDB actions by table."""

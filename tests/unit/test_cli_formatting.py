@@ -176,6 +176,7 @@ def test_report_status_names_every_resource_with_its_counts() -> None:
         "queue": {"visible": 1, "in_flight": 2},
         "dead_letter_queue": {"visible": 0, "in_flight": 0},
         "items": {"done": 2, "failed": 1},
+        "web_url": "http://127.0.0.1:8080/",
     }
 
     assert status_report(status).splitlines() == [
@@ -184,6 +185,7 @@ def test_report_status_names_every_resource_with_its_counts() -> None:
         "queue     q: 1 visible, 2 in flight",
         "dlq       d: 0 visible, 0 in flight",
         "table     t: 3 items (2 done, 1 failed)",
+        "viewer    http://127.0.0.1:8080/",
     ]
 
 

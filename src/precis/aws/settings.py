@@ -59,6 +59,27 @@ class Settings:
         )
 
 
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the read-only API needs: the tables it queries and the bucket it reads articles' text from."""
+
+    table_name: str
+    index_table_name: str
+    articles_bucket: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
+        """Build the settings from `environ` (default: os.environ), raising SettingsError on any problem."""
+        env = os.environ if environ is None else environ
+        return cls(
+            table_name=_required(env, "PRECIS_TABLE_NAME", "the name of the DynamoDB results table"),
+            index_table_name=_required(
+                env, "PRECIS_INDEX_TABLE_NAME", "the name of the DynamoDB query index table"
+            ),
+            articles_bucket=_required(env, "PRECIS_ARTICLES_BUCKET", "the bucket articles are uploaded to"),
+        )
+
+
 def parse_models(value: str) -> dict[str, str]:
     """Parse `fr=fr_core_news_sm[,en=en_core_web_sm]` into {language: spaCy package}."""
     models: dict[str, str] = {}

@@ -30,13 +30,17 @@ from precis.cli.options import (
 )
 from precis.cli.render import item_report
 from precis.errors import ExitCode, UnavailableError, UserError
-from precis.names import DEFAULT_HANDLER, DEFAULT_PORT
+from precis.names import DEFAULT_HANDLER, DEFAULT_PORT, DEFAULT_WEB_PORT
 
 if TYPE_CHECKING:
     from precis.aws.items import ResultItem
     from precis.local.stack import EmbeddedStack, StackOptions
 
 logger = logging.getLogger("precis.cli")
+VIEWER_HINT = (
+    f"Browse results in the viewer: `precis serve` (or `make serve`), `precis ingest seeds --wait`, "
+    f"then open http://127.0.0.1:{DEFAULT_WEB_PORT}/"
+)
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
@@ -76,6 +80,7 @@ def banner(stack: EmbeddedStack) -> str:
             f"  table    {target.names.table} (idempotency: {target.names.idempotency_table})",
             f"  results  {target.names.results_bucket} (documents too large for an item)",
             f"  workers  {options.workers} x {options.handler} ({options.models})",
+            f"  viewer   {stack.web_url} (API: {stack.web_url}api/openapi.json)",
             f"Try: precis ingest seeds --wait --endpoint-url {stack.endpoint_url}",
         ]
     )
@@ -102,6 +107,7 @@ def command_serve(args: argparse.Namespace) -> int:
             max_object_bytes=args.max_object_bytes,
             log_level=args.log_level,
             handler=args.handler,
+            web_port=args.web_port,
             log_file=log_file,
         )
         try:
@@ -166,6 +172,7 @@ def command_demo(args: argparse.Namespace) -> int:
         uploaded, _ = upload(stack.started_target(), [seeds], "", not args.quiet)
         items, missing = wait_for(stack.started_target(), uploaded, args.timeout, not args.quiet)
     emit(demo_report(items, missing, args.timeout))
+    emit(VIEWER_HINT)
     return ExitCode.FAILED if missing or any(item.get("status") != "done" for item in items) else ExitCode.OK
 
 
@@ -181,6 +188,12 @@ def add_serve(commands: Subparsers) -> None:
     parser = add_command(commands, "serve", command_serve, "run the embedded stack in the foreground")
     add_stack_options(
         parser, DEFAULT_PORT, f"port on 127.0.0.1 (default: {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--web-port",
+        type=port_number,
+        default=DEFAULT_WEB_PORT,
+        help=f"port of the API and viewer on 127.0.0.1 (default: {DEFAULT_WEB_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
         "--visibility-timeout", type=positive_int, default=360, help="seconds (default: 360, as deployed)"

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from precis import __version__
-from precis.cli import archive, bulk, embedded, query, summarise
+from precis.cli import archive, bulk, embedded, query, summarise, web
 from precis.cli.options import Command, report_error
 from precis.errors import MEANINGS, ExitCode, UserError
 from precis.names import DEFAULT_ENDPOINT_URL
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         bulk.add_reprocess,
         bulk.add_export,
         embedded.add_demo,
+        web.add_web,
     ):
         add(commands)
     return parser

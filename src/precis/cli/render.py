@@ -241,5 +241,6 @@ def status_report(status: Mapping[str, Any]) -> str:
             f"queue     {names['queue']}: {describe_queue(status['queue'])}",
             f"dlq       {names['dead_letter_queue']}: {describe_queue(status['dead_letter_queue'])}",
             f"table     {names['table']}: {sum(items.values())} items ({item_counts})",
+            f"viewer    {status.get('web_url') or 'none (precis serve serves one; precis web for a stack)'}",
         ]
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from precis.aws.formats import SUPPORTED_SUFFIXES
 from precis.cli.archive import warn_skipped
 from precis.cli.options import (
     Subparsers,
@@ -24,7 +25,6 @@ from precis.cli.options import (
 )
 from precis.cli.render import failed_result, result_report, summarised_result, to_json
 from precis.errors import ExitCode, UnavailableError
-from precis.names import SUPPORTED_SUFFIXES
 
 if TYPE_CHECKING:
     from precis.core.pipeline import Summariser

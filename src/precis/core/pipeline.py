@@ -24,7 +24,7 @@ from precis.core.layout import Block, Layout, analyse_layout
 from precis.core.regex_fold import folded_long_patterns
 from precis.core.sentences import add_sentence_rules
 from precis.core.temporal import find_time_references
-from precis.core.text import check_length, clean_typography, decode, html_to_text, looks_like_html
+from precis.core.text import article_text, check_length, clean_typography
 
 MAX_NAMES = 5
 _NEEDED_COMPONENTS = ("tok2vec", "ner")
@@ -82,12 +82,10 @@ class Summariser:
 
     def summarise(self, data: bytes) -> Document:
         """Decode, then summarise; raises ArticleError for input that is not a readable article."""
-        decoded = decode(data)
-        if looks_like_html(decoded.text):
-            return self.summarise_text(
-                html_to_text(decoded.text), encoding=decoded.encoding, source_format="html"
-            )
-        return self.summarise_text(decoded.text, encoding=decoded.encoding)
+        article = article_text(data)
+        return self.summarise_text(
+            article.text, encoding=article.encoding, source_format=article.source_format
+        )
 
     def summarise_text(self, text: str, *, encoding: str = "utf-8", source_format: str = "text") -> Document:
         """The document for already-decoded text; every offset in it points into `text`."""

@@ -50,6 +50,23 @@ class DecodedText:
     encoding: str
 
 
+@dataclass(frozen=True)
+class ArticleText:
+    """The text every offset of an article's document points into, and how it was read."""
+
+    text: str
+    encoding: str
+    source_format: str
+
+
+def article_text(data: bytes) -> ArticleText:
+    """An article's bytes as the summariser reads them: decoded, and a page's readable blocks if HTML."""
+    decoded = decode(data)
+    if looks_like_html(decoded.text):
+        return ArticleText(html_to_text(decoded.text), decoded.encoding, "html")
+    return ArticleText(decoded.text, decoded.encoding, "text")
+
+
 def decode(data: bytes) -> DecodedText:
     """Read UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252/latin-1; refuse binaries and empty files."""
     if not data.strip():

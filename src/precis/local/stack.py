@@ -22,8 +22,9 @@ from precis.aws.settings import DEFAULT_MAX_OBJECT_BYTES, DEFAULT_MODELS
 from precis.errors import UnavailableError
 from precis.local import emulation
 from precis.local.resources import QueueAddresses, create_resources
+from precis.local.web import ApiServer, api_handler
 from precis.local.worker import WorkerConfig, run_worker
-from precis.names import DEFAULT_HANDLER, DEFAULT_PORT, LOCAL_REGION
+from precis.names import DEFAULT_HANDLER, DEFAULT_PORT, LOCAL_REGION, WEB_URL_PARAMETER
 from precis.stack.target import FAKE_CREDENTIALS, Target, local_target
 
 # Loading the model takes seconds per worker; minutes only on a cold disk with several workers.
@@ -50,6 +51,8 @@ class StackOptions:
     wait_seconds: int = 1
     environment: Mapping[str, str] = field(default_factory=dict)
     log_file: str | None = None
+    # The API and viewer's port on 127.0.0.1 (0 picks a free one); None serves no viewer.
+    web_port: int | None = None
 
 
 class WorkerProcess(NamedTuple):
@@ -139,6 +142,7 @@ class EmbeddedStack:
         self._workers: list[WorkerProcess] = []
         self._config: WorkerConfig | None = None
         self._supervisor: threading.Thread | None = None
+        self._web: ApiServer | None = None
         self.target: Target | None = None
 
     def __enter__(self) -> EmbeddedStack:
@@ -179,12 +183,28 @@ class EmbeddedStack:
                 visibility_timeout=self.options.visibility_timeout,
                 max_receive_count=self.options.max_receive_count,
             )
+            self._start_web()
             self._start_workers(queues)
             self._supervisor = threading.Thread(target=self._supervise, name="precis-supervisor", daemon=True)
             self._supervisor.start()
         except BaseException:
             self.stop()
             raise
+
+    @property
+    def web_url(self) -> str | None:
+        """The viewer's address, None when the stack serves no viewer."""
+        return self._web.url if self._web is not None else None
+
+    def _start_web(self) -> None:
+        """The API and viewer over this stack's archive; its address goes where `precis status` reads it."""
+        if self.options.web_port is None:
+            return
+        target = self.started_target()
+        self._web = ApiServer(api_handler(target), self.options.web_port).__enter__()
+        target.client("ssm").put_parameter(
+            Name=WEB_URL_PARAMETER, Value=self._web.url, Type="String", Overwrite=True
+        )
 
     def _start_workers(self, queues: QueueAddresses) -> None:
         """One configuration for every worker, so a restarted worker is the same as the one it replaces."""
@@ -271,6 +291,9 @@ class EmbeddedStack:
                 process.join(5)
         exit_codes = [worker.process.exitcode for worker in self._workers]
         self._workers.clear()
+        if self._web is not None:
+            self._web.stop()
+            self._web = None
         if self._server is not None:
             self._server.stop()
             self._server = None

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from precis.names import LOCAL_NAMES, WEB_URL_PARAMETER
 from precis.stack.target import Target
 
 
@@ -37,6 +40,17 @@ def queues_status(target: Target) -> dict[str, dict[str, int]]:
     }
 
 
+def web_url(target: Target) -> str | None:
+    """Where the embedded stack's viewer listens, as `precis serve` recorded it; None for a deployed stack
+    (browse it with `precis web --stack NAME`) or an embedded one serving no viewer."""
+    if target.endpoint_url is None or target.names != LOCAL_NAMES:
+        return None
+    try:
+        return str(target.client("ssm").get_parameter(Name=WEB_URL_PARAMETER)["Parameter"]["Value"])
+    except ClientError:
+        return None
+
+
 def stack_status(target: Target) -> dict[str, Any]:
     """The JSON `precis status --json` prints."""
     return {
@@ -46,4 +60,5 @@ def stack_status(target: Target) -> dict[str, Any]:
         "objects": count_objects(target.client("s3"), target.names.bucket),
         **queues_status(target),
         "items": target.archive().counts(),
+        "web_url": web_url(target),
     }
