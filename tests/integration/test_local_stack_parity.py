@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from precis.local.resources import DLQ_RETENTION_SECONDS, create_resources, notification_configuration
-from precis.local.stack import StackOptions, function_environment
+from precis.local.stack import LAYER_ONLY_ENVIRONMENT, StackOptions, function_environment
 from precis.local.worker import WorkerConfig
 from precis.names import LOCAL_NAMES
 from precis.stack.target import Target, local_session, local_target
@@ -54,7 +54,9 @@ def test_local_stack_function_environment_matches_the_template(template: dict[st
     declared = template["Resources"]["SummariseFunction"]["Properties"]["Environment"]["Variables"]
     local = function_environment(OPTIONS, local_target("http://127.0.0.1:4566"))
 
-    assert set(declared) <= set(local)
+    assert set(declared) - LAYER_ONLY_ENVIRONMENT <= set(local)
+    assert not LAYER_ONLY_ENVIRONMENT & set(local)
+    assert LAYER_ONLY_ENVIRONMENT <= set(declared)
     assert {name: local[name] for name in declared if name.startswith("POWERTOOLS_")} == {
         name: value for name, value in declared.items() if name.startswith("POWERTOOLS_")
     }

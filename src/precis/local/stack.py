@@ -31,6 +31,9 @@ from precis.stack.target import FAKE_CREDENTIALS, Target, local_target
 READY_TIMEOUT = 300.0
 HOST = "127.0.0.1"
 SUPERVISE_SECONDS = 0.5
+# Set by template.yaml for the layer only: the packed language identifier lives in /opt, which no local
+# worker has; without it the core unpacks py3langid's model into the user's cache instead.
+LAYER_ONLY_ENVIRONMENT = frozenset({"PRECIS_LANGID_DIR"})
 logger = logging.getLogger(__name__)
 
 
