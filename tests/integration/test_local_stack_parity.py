@@ -56,7 +56,7 @@ def test_local_stack_function_environment_matches_the_template(template: dict[st
 
     assert set(declared) - LAYER_ONLY_ENVIRONMENT <= set(local)
     assert not LAYER_ONLY_ENVIRONMENT & set(local)
-    assert LAYER_ONLY_ENVIRONMENT <= set(declared)
+    assert set(declared) >= LAYER_ONLY_ENVIRONMENT
     assert {name: local[name] for name in declared if name.startswith("POWERTOOLS_")} == {
         name: value for name, value in declared.items() if name.startswith("POWERTOOLS_")
     }
