@@ -645,8 +645,9 @@ each text put into the articles bucket for the article route to read back. Route
 keep-alive connection, {calls} calls each after one untimed pass, taking turns; the article route asks
 for a different article each call. Pages are loaded in headless chromium, {loads} times each in turns
 after one untimed load: the time runs from navigation start to the mark the viewer's script sets once the
-page's data is shown (`performance.mark("precis-ready")`), so it includes the page's API calls. moto
-answers in-process on the same two busy cores, with no network."""
+page's data is shown (`performance.mark("precis-ready")`), so it includes the page's API calls. moto's
+server, the adapter and the client share one process (loopback HTTP, no network) and the machine's two
+busy cores."""
 
 
 def api_section(results: Results) -> list[str]:

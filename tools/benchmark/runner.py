@@ -69,7 +69,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--api-size",
         type=int,
-        default=10_000,
+        default=2_000,
         metavar="ARTICLES",
         help="articles in the archive of the api section (default: %(default)s)",
     )
@@ -83,7 +83,7 @@ def run_from_args(argv: Sequence[str] | None, prog: str) -> int:
     if options.quick:
         options.runs, options.rounds, options.seed_calls, options.limit = 2, 1, 5, options.limit or 30
         options.query_sizes = [200, 1_000]
-        options.api_size = 500
+        options.api_size = 300
     if options.only:
         options.skip = [name for name in SECTIONS if name not in options.only]
     if not options.seed.is_file():
