@@ -17,7 +17,8 @@ from tests.integration.test_local_stack import DRAINED, eventually
 from tools.common.browser import chromium, load, navigate, wait_until
 from tools.common.browser import missing as browser_missing
 
-pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
+NO_BROWSER = browser_missing()
+pytestmark = pytest.mark.skipif(NO_BROWSER is not None, reason=str(NO_BROWSER))
 # Every payload sets window.__xss or calls alert() if the page ever runs it.
 HOSTILE_KEY = "xss <img src=x onerror=window.__xss=1>.txt"
 HOSTILE_TEXT = """<script>window.__xss = 1</script> Emmanuel Macron à Paris <img src=x onerror=alert(1)>
