@@ -4,6 +4,8 @@ saved as PNG files for the README (`make screenshots`; needs chromium and chromi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import time
 from collections.abc import Sequence
@@ -39,7 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.output.mkdir(parents=True, exist_ok=True)
     with EmbeddedStack(StackOptions(port=0, workers=1, web_port=0, log_level="WARNING")) as stack:
         stack.wait_ready(READY_TIMEOUT)
-        code = precis(["-q", "ingest", str(options.seeds), "--wait", "--endpoint-url", stack.endpoint_url])
+        with contextlib.redirect_stdout(io.StringIO()):  # the results themselves are in the pictures
+            code = precis(
+                ["-q", "ingest", str(options.seeds), "--wait", "--endpoint-url", stack.endpoint_url]
+            )
         if code:
             return code
         drained(stack)
@@ -65,8 +70,10 @@ def save_pages(url: str, folder: Path) -> list[tuple[Path, str]]:
         for name, path in PAGES.items():
             driver.set_window_size(WIDTH, 1000)
             browser.load(driver, url.rstrip("/") + path)
-            height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(WIDTH, min(int(height), MAX_HEIGHT))
+            height, chrome = driver.execute_script(
+                "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]"
+            )
+            driver.set_window_size(WIDTH, min(int(height), MAX_HEIGHT) + int(chrome))
             driver.save_screenshot(str(folder / name))
             saved.append((folder / name, path))
     return saved
