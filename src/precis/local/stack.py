@@ -194,6 +194,19 @@ class EmbeddedStack:
             self.stop()
             raise
 
+    def restart_server(self) -> None:
+        """Stop moto's server and start it again on the same port, as a crashed endpoint comes back.
+
+        moto keeps its state in this process's memory, not in the server thread, so buckets, queues and
+        tables survive; requests made meanwhile fail, and the clients' retries carry them over.
+        """
+        if self._server is None:
+            raise RuntimeError("the stack is not started")
+        _, port = self._server.get_host_and_port()
+        self._server.stop()
+        self._server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+        self._server.start()
+
     @property
     def web_url(self) -> str | None:
         """The viewer's address, None when the stack serves no viewer."""
