@@ -98,7 +98,9 @@ def note(kind: str, service: str, operation: str, fault: Fault) -> None:
 class Chaos:
     """The fault plan of one worker process: rates, doomed keys, and whether an object is being processed."""
 
-    def __init__(self, attempt_rate: float, call_rate: float, doomed: set[str], kill_dir: Path | None) -> None:
+    def __init__(
+        self, attempt_rate: float, call_rate: float, doomed: set[str], kill_dir: Path | None
+    ) -> None:
         self.attempt_rate = attempt_rate
         self.call_rate = call_rate
         self.doomed = doomed
@@ -138,7 +140,10 @@ class Chaos:
             fault = FAULTS[service][0] if doomed else self.random.choice(FAULTS[service])
             note("doomed" if doomed else "outage", service, model.name, fault)
             error = {"Error": {"Code": fault.code, "Message": "injected"}}
-            return fault_response(service, fault), {**error, "ResponseMetadata": {"HTTPStatusCode": fault.status}}
+            return fault_response(service, fault), {
+                **error,
+                "ResponseMetadata": {"HTTPStatusCode": fault.status},
+            }
 
         return before_call
 
