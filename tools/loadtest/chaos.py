@@ -79,13 +79,12 @@ class Body:
 def fault_response(service: str, fault: Fault) -> AWSResponse:
     """The HTTP response of a fault, in the service's protocol (rest-xml for S3, JSON 1.0 for DynamoDB)."""
     if service == "s3":
-        body = f"<Error><Code>{fault.code}</Code><Message>injected</Message></Error>".encode()
+        body = f"<Error><Code>{fault.code}</Code><Message>injected</Message></Error>"
         headers = {"Content-Type": "application/xml"}
     else:
         body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{fault.code}", "message": "injected"})
-        body = body.encode()  # type: ignore[assignment]
         headers = {"Content-Type": "application/x-amz-json-1.0"}
-    return AWSResponse("https://chaos.invalid/", fault.status, headers, Body(body))  # type: ignore[arg-type]
+    return AWSResponse("https://chaos.invalid/", fault.status, headers, Body(body.encode()))
 
 
 def note(kind: str, service: str, operation: str, fault: Fault) -> None:

@@ -147,6 +147,7 @@ class EmbeddedStack:
         self._supervisor: threading.Thread | None = None
         self._web: ApiServer | None = None
         self.target: Target | None = None
+        self.restarts = 0  # workers the supervisor replaced
 
     def __enter__(self) -> EmbeddedStack:
         self.start()
@@ -267,6 +268,7 @@ class EmbeddedStack:
                     self.options.visibility_timeout,
                 )
                 self._workers[index] = self._spawn(index)
+                self.restarts += 1
 
     def dead_workers(self) -> list[str]:
         """Workers that exited before they were ready (e.g. the model is not installed): not restarted."""

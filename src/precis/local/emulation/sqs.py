@@ -82,6 +82,6 @@ def _one_receiver_at_a_time(receive: Callable[..., list[Any]]) -> Callable[..., 
             left = deadline - time.monotonic()
             if messages or left <= 0:
                 return messages
-            self.get_queue(queue_name).wait_for_messages(min(1.0, left))
+            self.get_queue(queue_name).wait_for_messages(min(1, left))  # type: ignore[arg-type]  # a Condition timeout
 
     return receive_message
