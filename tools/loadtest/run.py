@@ -124,7 +124,7 @@ class LoadTest:
     call_fault_rate: float = CALL_FAULT_RATE
     kills: int | None = None  # None: one per ARTICLES_PER_KILL articles, at least one
     restart_server: bool = True
-    time_http_scan: bool = True  # one Scan page over HTTP, timed for comparison with the in-memory read
+    time_http_scan: bool = False  # one Scan page over HTTP, timed for comparison with the in-memory read
 
     @property
     def worker_kills(self) -> int:
