@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--time-http-scan",
         action="store_true",
-        help="also time one Scan page of the index over HTTP (O(table) in moto: slow on large runs)",
+        help="also time one Scan page of the index over HTTP, for comparison (seconds per page in moto)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
