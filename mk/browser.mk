@@ -9,3 +9,7 @@ browser: ## Install chromium and chromium-driver (apt) for the viewer's browser 
 		$(SUDO) apt-get install -y chromium chromium-driver \
 			|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; }; \
 	fi
+
+.PHONY: screenshots
+screenshots: browser $(VENV)/.dev-installed ## Save the viewer's pages over seeds/ to docs/screenshots/ (the README shows them)
+	$(BIN)/python -m tools.screenshots

@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import threading
+import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -91,6 +94,33 @@ def test_local_web_request_becomes_an_event_and_the_answer_a_response(
     assert response.getheader("X-Answer") == "yes"
     assert response.getheader("Set-Cookie") == "seen=1; Path=/"
     assert response.getheader("Content-Length") == str(len(b"\x00teapot"))
+
+
+class Overlaps:
+    """A stand-in handler that notes how many invocations run at once (each lasts a moment)."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)  # long enough for the other requests to arrive meanwhile
+        with self.lock:
+            self.running -= 1
+        return {"statusCode": 200, "body": event["rawPath"]}
+
+
+def test_local_web_calls_the_handler_once_at_a_time_as_one_lambda_environment() -> None:
+    function = Overlaps()
+    with ApiServer(function, 0) as server, ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda n: request(server.url, "GET", f"/{n}").status, range(16)))
+
+    assert answers == [200] * 16
+    assert function.most == 1
 
 
 def test_local_web_busy_port_is_a_clear_error(recorder: tuple[Recorder, ApiServer]) -> None:

@@ -3,11 +3,8 @@ phone width, and hostile articles whose payloads must stay text."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
@@ -17,25 +14,11 @@ from precis.local.stack import EmbeddedStack, StackOptions
 from precis.stack.status import queues_status
 from tests.conftest import SEEDS
 from tests.integration.test_local_stack import DRAINED, eventually
+from tools.common.browser import chromium, load, navigate, wait_until
+from tools.common.browser import missing as browser_missing
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="no chromium/chromedriver (apt-get install -y chromium chromium-driver; .ci/run installs them)",
-)
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-)
-# Set to a folder (e.g. docs) to save the pages' screenshots there.
-SCREENSHOTS = os.environ.get("PRECIS_SCREENSHOTS")
+NO_BROWSER = browser_missing()
+pytestmark = pytest.mark.skipif(NO_BROWSER is not None, reason=str(NO_BROWSER))
 # Every payload sets window.__xss or calls alert() if the page ever runs it.
 HOSTILE_KEY = "xss <img src=x onerror=window.__xss=1>.txt"
 HOSTILE_TEXT = """<script>window.__xss = 1</script> Emmanuel Macron à Paris <img src=x onerror=alert(1)>
@@ -66,45 +49,41 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     """Debian's chromium through its chromedriver, with a throwaway profile."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    with chromium() as driver:
+        yield driver
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    driver.set_window_size(1280, 1000)
-    yield driver
-    driver.quit()
+
+T = TypeVar("T")
 
 
 class Viewer:
-    """The browser on the stack's viewer: open a page, wait until its scripts are done, read it."""
+    """The browser on the stack's viewer: every read waits for the rendered state it reads, never a delay."""
 
     def __init__(self, driver: Any, url: str) -> None:
         self.driver = driver
         self.url = url.rstrip("/")
 
     def open(self, path: str) -> Any:
-        """Load a page and wait until its data is shown."""
-        self.driver.get(self.url + path)
-        return self.wait_ready()
+        """Load a page and wait until its script has shown its data."""
+        return load(self.driver, self.url + path)
 
-    def wait_ready(self) -> Any:
-        """Wait until the page's script has shown its data (it marks the body when done)."""
-        from selenium.webdriver.support.ui import WebDriverWait
+    def follow(self, action: Callable[[], object]) -> Any:
+        """Click or submit, then wait until the page it leads to has shown its data."""
+        return navigate(self.driver, action)
 
-        WebDriverWait(self.driver, 30).until(
-            lambda driver: driver.find_element("css selector", "body").get_attribute("data-ready") == "true"
-        )
-        return self.driver
+    def until(self, condition: Callable[[Any], T], awaited: str) -> T:
+        """Wait for a rendered state (the condition's first truthy value)."""
+        return wait_until(self.driver, condition, awaited)
+
+    def shown(self, selector: str) -> list[Any]:
+        """The elements matching a CSS selector once one is there (each list renders in one step)."""
+        return self.until(lambda driver: driver.find_elements("css selector", selector), f"{selector!r}")
 
     def texts(self, selector: str) -> list[str]:
-        """The visible text of every element matching a CSS selector."""
-        return [element.text for element in self.driver.find_elements("css selector", selector)]
+        """The visible text of every element matching a CSS selector, once it is rendered."""
+        return [element.text for element in self.shown(selector)]
 
     def ran_payload(self) -> bool:
         """Whether any hostile payload ran (it would have set window.__xss, or left an alert open)."""
@@ -114,11 +93,6 @@ class Viewer:
             return bool(self.driver.execute_script("return window.__xss === 1"))
         except UnexpectedAlertPresentException:
             return True
-
-    def screenshot(self, name: str) -> None:
-        """Save the page when PRECIS_SCREENSHOTS names a folder."""
-        if SCREENSHOTS:
-            self.driver.save_screenshot(str(Path(SCREENSHOTS) / name))
 
 
 @pytest.fixture
@@ -130,8 +104,9 @@ def viewer(stack: EmbeddedStack, browser: Any) -> Viewer:
 
 
 def test_viewer_home_lists_articles_and_charts_the_top_entities(viewer: Viewer) -> None:
-    driver = viewer.open("/")
-    bars = driver.find_elements("css selector", "#top-chart .bar")
+    viewer.open("/")
+    viewer.shown("#top-chart li")  # the chart renders its rows, or why there are none, in one step
+    bars = viewer.driver.find_elements("css selector", "#top-chart .bar")
     titles = viewer.texts("#articles .article-row a")
 
     assert len(bars) == 10
@@ -139,15 +114,13 @@ def test_viewer_home_lists_articles_and_charts_the_top_entities(viewer: Viewer) 
     assert all(label for label in viewer.texts("#top-chart .bar-label"))
     assert "Lyon inaugure une ligne de tramway vers l'Est lyonnais" in titles
     assert len(titles) == 6
-    viewer.screenshot("viewer-home.png")
 
 
 def test_viewer_search_form_finds_articles_by_title_words(viewer: Viewer) -> None:
     from selenium.webdriver.common.keys import Keys
 
     driver = viewer.open("/")
-    driver.find_element("id", "q").send_keys("tramway", Keys.ENTER)
-    viewer.wait_ready()
+    viewer.follow(lambda: driver.find_element("id", "q").send_keys("tramway", Keys.ENTER))
 
     assert "q=tramway" in driver.current_url
     assert driver.find_element("id", "q").get_attribute("value") == "tramway"
@@ -178,13 +151,12 @@ def test_viewer_article_highlights_people_marks_the_summary_and_lists_quotes(vie
     tip = driver.find_element("css selector", "#text a.ent-PER[data-entity='PER:mark rutte']")
     assert tip.get_attribute("data-tip").startswith("Mark Rutte (person)")
     assert set(viewer.texts("#legend li")) >= {"PER person", "LOC place", "ORG organisation"}
-    viewer.screenshot("viewer-article.png")
 
 
 def test_viewer_entity_link_opens_its_page_with_articles_company_and_quotes(viewer: Viewer) -> None:
     driver = viewer.open("/articles/fr-03.txt")
-    driver.find_element("css selector", "#text a.ent-PER[data-entity='PER:mark rutte']").click()
-    viewer.open(driver.current_url.removeprefix(viewer.url))
+    link = driver.find_element("css selector", "#text a.ent-PER[data-entity='PER:mark rutte']")
+    viewer.follow(link.click)
 
     assert driver.current_url.endswith("/entities/Mark%20Rutte?type=PER")
     assert driver.find_element("id", "name").text == "Mark Rutte"
@@ -192,21 +164,22 @@ def test_viewer_entity_link_opens_its_page_with_articles_company_and_quotes(view
     assert viewer.texts("#articles .article-row a")[0].startswith("Les États-Unis défendent")
     assert "Pete Hegseth" in viewer.texts("#cooccurring .bar-label")
     assert viewer.texts("#quotes li")
-    viewer.screenshot("viewer-entity.png")
 
 
 def test_viewer_is_keyboard_navigable_to_an_entity(viewer: Viewer) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    driver = viewer.open("/articles/fr-03.txt")
-    body = driver.find_element("css selector", "body")
-    for _ in range(12):
-        body = driver.switch_to.active_element
-        if "ent" in (body.get_attribute("class") or "").split():
-            break
-        body.send_keys(Keys.TAB)
+    viewer.open("/articles/fr-03.txt")
 
-    assert "ent" in (driver.switch_to.active_element.get_attribute("class") or "").split()
+    def focused_entity(driver: Any) -> bool:
+        """Whether focus is on an entity; if not, Tab moves it on (the condition is polled)."""
+        focused = driver.switch_to.active_element
+        if "ent" in (focused.get_attribute("class") or "").split():
+            return True
+        focused.send_keys(Keys.TAB)
+        return False
+
+    assert viewer.until(focused_entity, "Tab to reach an entity mention")
 
 
 def test_viewer_failed_article_shows_its_reason(viewer: Viewer) -> None:
@@ -221,7 +194,7 @@ def test_viewer_fits_a_phone_screen(viewer: Viewer) -> None:
     driver = viewer.open("/articles/fr-03.txt")
 
     assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
-    assert driver.find_element("css selector", "#text a.ent-PER").is_displayed()
+    assert viewer.shown("#text a.ent-PER")[0].is_displayed()
 
 
 def test_viewer_runs_no_payload_from_hostile_articles_and_keys(viewer: Viewer) -> None:
@@ -231,19 +204,18 @@ def test_viewer_runs_no_payload_from_hostile_articles_and_keys(viewer: Viewer) -
     article = viewer.open("/articles/" + quote(HOSTILE_KEY, safe=""))
     shown_title = article.find_element("id", "title").text
     shown_text = article.find_element("id", "text").text
-    assert not viewer.ran_payload()
-    for entity in viewer.texts("#entities a")[:3]:
-        viewer.open("/entities/" + quote(entity.rsplit(" ×", 1)[0], safe=""))
-        assert not viewer.ran_payload()
-    viewer.open("/entities/" + quote("<img src=x onerror=window.__xss=1>", safe=""))
+    entities = [entity.rsplit(" ×", 1)[0] for entity in viewer.texts("#entities a")[:3]]
 
     assert not viewer.ran_payload()
     assert article.find_elements("css selector", "img, svg, script:not([src])") == []
     assert hostile_title == shown_title
     assert "<script>window.__xss = 1</script>" in shown_title
     assert 'href="javascript:window.__xss=1"' in shown_text
-    assert article.find_elements("css selector", "#text img, #text svg, #text script") == []
     assert all(
         (link.get_attribute("href") or "").startswith(viewer.url)
         for link in article.find_elements("css selector", "a")
     )
+    for name in [*entities, "<img src=x onerror=window.__xss=1>"]:
+        page = viewer.open("/entities/" + quote(name, safe=""))
+        assert not viewer.ran_payload()
+        assert page.find_elements("css selector", "img, svg, script:not([src])") == []

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from tools.benchmark import cost
+from tools.benchmark.api import ApiResults, Timing
 from tools.benchmark.cold import ColdRow, ColdRun
 from tools.benchmark.lambda_cold import FUNCTION_LABEL, STOCK_LABEL, LambdaCold, Phase, PhasedRow, PhasedRun
-from tools.benchmark.report import Results, render
+from tools.benchmark.report import API_ARTICLE, API_PAGE, Results, render
+from tools.benchmark.splice import splice
 from tools.common.stats import Summary, percentile
 
 
@@ -52,7 +54,7 @@ def test_benchmark_report_renders_missing_sections_and_errors() -> None:
     assert "Run of **2026-01-02 03:04 UTC**" in text
     assert "| Cold start, core (s) | 1.20 | ≤ 1.5 s | yes |" in text
     assert "**end-to-end not measured**: RuntimeError: stack not ready" in text
-    assert text.count("Not measured.") == 6  # warm, throughput, end to end, peers, query, Lambda
+    assert text.count("Not measured.") == 7  # warm, throughput, end to end, peers, query, API, Lambda
 
 
 def phased(interpreter: float, first: float, **others: float) -> PhasedRun:
@@ -89,3 +91,90 @@ def test_benchmark_lambda_row_says_why_it_did_not_run() -> None:
         "| Cold start under Lambda's conditions / stock spaCy (same run) | – | ≤ 0.2x | not measured |"
         in text
     )
+
+
+def api_results(pages_error: str | None = None, article_ms: tuple[float, ...] = (60.0, 70.0)) -> Results:
+    """A run that measured the api section alone: two routes and, unless told why not, one page."""
+    now = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    results = Results(now, now, "bench --only api", "fr_core_news_sm", {}, ("1", "2"), [])
+    routes = [
+        Timing(API_PAGE, "/api/articles?limit=20", 20.0, [float(ms) for ms in range(1, 21)]),
+        Timing(API_ARTICLE, "/api/articles/bench%2F000000.txt", 1.0, list(article_ms)),
+    ]
+    page = [Timing("home", "/", 1.0, [100.0, 300.0, 200.0])]
+    results.api = ApiResults(2_000, 123.4, routes, [] if pages_error else page, pages_error)
+    return results
+
+
+def section(text: str, heading: str) -> list[str]:
+    """The lines of one `## ` section of a report, heading excluded."""
+    lines = text.split("\n")
+    start = lines.index(heading) + 1
+    end = next((at for at in range(start, len(lines)) if lines[at].startswith("## ")), len(lines))
+    return lines[start:end]
+
+
+def test_benchmark_api_section_has_a_row_per_route_and_page_and_its_targets() -> None:
+    text = render(api_results())
+    lines = section(text, "## HTTP API and viewer")
+    tables = [line for line in lines if line.startswith("|")]
+
+    assert tables[0] == "| route | example | answers | p50 ms | p95 ms |"
+    assert tables[2] == f"| {API_PAGE} | `/api/articles?limit=20` | 20 | 10.5 | 19.0 |"
+    assert tables[3] == f"| {API_ARTICLE} | `/api/articles/bench%2F000000.txt` | 1 | 65.0 | 70.0 |"
+    assert tables[4] == "| page | loads | p50 ms | p95 ms |"
+    assert tables[6] == "| home | 3 | 200.0 | 300.0 |"
+    assert "- Archive: 2,000 articles written in 123 s." in lines
+    assert "| API: p95 of a 20-item page of recent articles (ms) | 19.00 | ≤ 50 ms | yes |" in text
+    assert "| API: p95 of one article (ms) | 70.00 | ≤ 50 ms | **no** |" in text
+
+
+def test_benchmark_api_section_says_why_the_pages_were_not_timed() -> None:
+    text = render(api_results(pages_error="no chromium on PATH"))
+    tables = [line for line in section(text, "## HTTP API and viewer") if line.startswith("|")]
+
+    assert tables[-1] == "| viewer pages | 0 | not measured: no chromium on PATH |  |"
+
+
+def test_benchmark_only_replaces_its_section_and_targets_and_keeps_the_rest() -> None:
+    old = "\n".join(
+        [
+            "# Benchmark",
+            "",
+            "- Machine: old.",
+            "",
+            "## Targets",
+            "",
+            "| target | measured | goal | met |",
+            "|---|---|---|---|",
+            "| Cold start, core (s) | 0.97 | ≤ 1.5 s | yes |",
+            "| API: p95 of one article (ms) | 99.00 | ≤ 50 ms | **no** |",
+            "",
+            "## Cold start",
+            "",
+            "kept as it was",
+            "",
+            "## Cost per 1,000 articles",
+            "",
+            "kept too",
+        ]
+    )
+    first, second = render(api_results()), render(api_results(article_ms=(40.0, 45.0)))
+
+    once = splice(old, first, ["api"], "first run.")
+    twice = splice(once, second, ["api"], "second run.")
+
+    assert twice.count("## HTTP API and viewer") == 1
+    assert section(twice, "## HTTP API and viewer") == section(second, "## HTTP API and viewer")
+    assert section(twice, "## Cold start") == ["", "kept as it was", ""]
+    assert twice.index("## HTTP API and viewer") < twice.index("## Cost per 1,000 articles")
+    targets = [line for line in section(twice, "## Targets") if line.startswith("| ")]
+    assert targets == [
+        "| target | measured | goal | met |",
+        "| Cold start, core (s) | 0.97 | ≤ 1.5 s | yes |",
+        "| API: p95 of one article (ms) | 45.00 | ≤ 50 ms | yes |",
+        "| API: p95 of a 20-item page of recent articles (ms) | 19.00 | ≤ 50 ms | yes |",
+    ]
+    assert "- Machine: old." in twice
+    assert "- `api` regenerated alone: second run." in twice
+    assert "first run." not in twice

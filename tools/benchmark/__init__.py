@@ -1,4 +1,5 @@
-"""`python -m tools.benchmark`: cold start, warm cost, throughput, memory, end to end, peers and cost."""
+"""`python -m tools.benchmark`: cold start, warm cost, throughput, memory, end to end, peers, query index,
+HTTP API and viewer, and cost."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 from urllib.parse import quote_plus
 
@@ -27,6 +27,7 @@ from moto import mock_aws
 
 from precis.aws.events import ObjectRef
 from precis.aws.index import Tables
+from precis.aws.items import ResultItem
 from precis.aws.query import Archive
 from precis.aws.settings import DEFAULT_MODEL, Settings
 from precis.aws.storage import StoredObject, put_result
@@ -46,6 +47,8 @@ SENTINEL = "Sentinelle Benchmark"
 SENTINEL_ARTICLES = 20
 FAILED_SHARE = 50  # one article in 50 is a failed item
 CALLS = 20
+# The day the archive's uploads end, and the "today" its questions are asked on.
+LAST_DAY = date(2026, 11, DAYS)
 HANDLER_ARTICLES = 40
 REPROCESS_OBJECTS = 10_000
 WRITE_UNIT_USD = 1.25 / 1_000_000
@@ -135,10 +138,10 @@ def _account() -> Iterator[_Stack]:
         )
         clients = make_clients(settings)
         archive = Archive(clients.dynamodb, Tables(LOCAL_NAMES.table, LOCAL_NAMES.index_table), s3=clients.s3)
-        yield _Stack(target, SummariseFunction(settings, _NoModel(), clients), archive)
+        yield _Stack(target, SummariseFunction(settings, NoModel(), clients), archive)
 
 
-class _NoModel:
+class NoModel:
     """The archive is written from documents already made: no article is summarised while writing it."""
 
     def summarise(self, data: bytes) -> Any:
@@ -174,23 +177,34 @@ def _write_archive(stack: _Stack, documents: list[dict[str, Any]], size: int) ->
     """`size` articles over DAYS days, written as the function writes them (item, then index entries)."""
     units = _WriteUnits()
     stack.function.clients.dynamodb.meta.events.register("before-parameter-build.dynamodb", units.note)
+    for item, _ in archive_items(documents, size, LAST_DAY):
+        stack.function.store(item)
+    return units
+
+
+def archive_items(
+    documents: list[dict[str, Any]], size: int, last_day: date
+) -> Iterator[tuple[ResultItem, int | None]]:
+    """`size` items uploaded over the DAYS days up to `last_day`, made from the documents in turn (one in
+    FAILED_SHARE failed, the sentinel in SENTINEL_ARTICLES), each with the number of its document (None
+    for a failed item): an archive written without summarising anything."""
     every = size // SENTINEL_ARTICLES
     for number in range(size):
-        day = number % DAYS + 1
+        day = last_day - timedelta(days=DAYS - 1 - number % DAYS)
         ref = ObjectRef(
             LOCAL_NAMES.bucket,
             f"bench/{number:06d}.txt",
             sequencer=f"{number:016X}",
-            event_time=f"2026-11-{day:02d}T{number // DAYS % 24:02d}:{number % 60:02d}:00.000Z",
+            event_time=f"{day.isoformat()}T{number // DAYS % 24:02d}:{number % 60:02d}:00.000Z",
         )
         if number % FAILED_SHARE == FAILED_SHARE - 1:
-            item = failed_item(ref, "the file is empty or contains only whitespace")
+            item, source = failed_item(ref, "the file is empty or contains only whitespace"), None
         else:
-            document = _varied(documents[number % len(documents)], number, sentinel=number % every == 0)
+            source = number % len(documents)
+            document = _varied(documents[source], number, sentinel=number % every == 0)
             item = done_item(ref, StoredObject(b"", f"{number:032x}", None, 1000), document)
         item["processing_ms"] = 0
-        stack.function.store(item)
-    return units
+        yield item, source
 
 
 def _varied(document: dict[str, Any], number: int, *, sentinel: bool) -> dict[str, Any]:
@@ -208,8 +222,8 @@ def _varied(document: dict[str, Any], number: int, *, sentinel: bool) -> dict[st
 
 def _ask(stack: _Stack, size: int, documents: list[dict[str, Any]]) -> list[Question]:
     """Every question, CALLS times each, on the archive just written."""
-    archive, today = stack.archive, date(2026, 11, DAYS)
-    popular, speaker = _most_common(documents)
+    archive, today = stack.archive, LAST_DAY
+    popular, speaker = most_common(documents)
     questions: dict[str, Callable[[], Any]] = {
         "one article (GetItem)": lambda: archive.article(LOCAL_NAMES.bucket, "bench/000001.txt"),
         "recent, 20": lambda: archive.recent(limit=20),
@@ -227,7 +241,7 @@ def _ask(stack: _Stack, size: int, documents: list[dict[str, Any]]) -> list[Ques
     return [_timed(name, size, archive, ask) for name, ask in questions.items()]
 
 
-def _most_common(documents: list[dict[str, Any]]) -> tuple[str, str]:
+def most_common(documents: list[dict[str, Any]]) -> tuple[str, str]:
     """The entity named by most documents and the most quoted speaker: the heaviest questions to ask."""
     named = Counter(entity["text"] for document in documents for entity in document["entities"])
     quoted = Counter(quote["speaker"] for document in documents for quote in document["quotes"])

@@ -8,6 +8,8 @@ from datetime import datetime
 from operator import attrgetter
 
 from tools.benchmark import cost
+from tools.benchmark.api import CALLS as API_CALLS
+from tools.benchmark.api import LOADS, ApiResults, Timing
 from tools.benchmark.cold import CLI_HELP_LABEL, HANDLER_LABEL, ColdRow
 from tools.benchmark.endtoend import StackPass
 from tools.benchmark.jobs import JobsPass, median_jobs_rate
@@ -93,6 +95,7 @@ class Results:
     query: QueryResults | None = None
     jobs: list[JobsPass] | None = None
     lambda_cold: LambdaCold | None = None
+    api: ApiResults | None = None
     characters: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
@@ -132,6 +135,7 @@ def render(results: Results) -> str:
         end_to_end_section(results),
         peers_section(results),
         query_section(results),
+        api_section(results),
         cost_section(results),
     ]
     return "\n".join(line for section in sections for line in section).rstrip() + "\n"
@@ -266,6 +270,14 @@ def targets_section(results: Results) -> list[str]:
             50.0,
             True,
         ),
+        (
+            "API: p95 of a 20-item page of recent articles (ms)",
+            api_p95(results, API_PAGE),
+            "≤ 50 ms",
+            50.0,
+            True,
+        ),
+        ("API: p95 of one article (ms)", api_p95(results, API_ARTICLE), "≤ 50 ms", 50.0, True),
         (
             "Handler per article with index writes / without",
             index_handler_ratio(results),
@@ -620,6 +632,60 @@ def index_handler_ratio(results: Results) -> float | None:
     if not times.get("with index") or not times.get("item only"):
         return None
     return Summary.of(times["with index"]).median / Summary.of(times["item only"]).median
+
+
+API_PAGE = "recent articles, 20"
+API_ARTICLE = "one article (item, document, text)"
+_API_TEXT = """\
+The embedded stack (`precis.local`: moto's server and the local adapter on 127.0.0.1, which turns each
+request into the HTTP API v2 event and calls the same handler as `ApiFunction`) holding an archive written
+through the real storage and index code: the benchmark's texts summarised once, then stored again under
+their own keys with their own titles and upload times over the last 30 days (one in 50 a failed item),
+each text put into the articles bucket for the article route to read back. Routes are timed over one
+keep-alive connection, {calls} calls each after one untimed pass, taking turns; the article route asks
+for a different article each call. Pages are loaded in headless chromium, {loads} times each in turns
+after one untimed load: the time runs from navigation start to the mark the viewer's script sets once the
+page's data is shown (`performance.mark("precis-ready")`), so it includes the page's API calls. moto's
+server, the adapter and the client share one process (loopback HTTP, no network) and the machine's two
+busy cores."""
+
+
+def api_section(results: Results) -> list[str]:
+    """Latency per API route and render time per viewer page over one large archive."""
+    lines = _opening("## HTTP API and viewer", _API_TEXT.format(calls=API_CALLS, loads=LOADS))
+    api = results.api
+    if api is None:
+        return [*lines, *_NOT_MEASURED]
+    routes = [_route_row(timing) for timing in api.routes]
+    if api.pages_error:
+        pages = [["viewer pages", "0", f"not measured: {api.pages_error}", ""]]
+    else:
+        pages = [_page_row(timing) for timing in api.pages]
+    built = f"- Archive: {api.size:,} articles written in {api.build_seconds:.0f} s."
+    return (
+        lines
+        + table(("route", "example", "answers", "p50 ms", "p95 ms"), routes)
+        + table(("page", "loads", "p50 ms", "p95 ms"), pages)
+        + [built, ""]
+    )
+
+
+def _route_row(timing: Timing) -> list[str]:
+    """One route: its name, an example path, answers per call, median and p95."""
+    summary = timing.summary
+    return [timing.name, f"`{timing.path}`", f"{timing.answers:.0f}", ms(summary.median), ms(summary.p95)]
+
+
+def _page_row(timing: Timing) -> list[str]:
+    """One page: its name, loads, median and p95 time to its data shown."""
+    summary = timing.summary
+    return [timing.name, str(summary.count), ms(summary.median), ms(summary.p95)]
+
+
+def api_p95(results: Results, name: str) -> float | None:
+    """The p95 of one API route, if measured."""
+    timing = results.api.route(name) if results.api else None
+    return timing.summary.p95 if timing else None
 
 
 def cost_section(results: Results) -> list[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from precis.aws.settings import DEFAULT_MODEL
+from tools.benchmark.api import measure_api
 from tools.benchmark.articles import Article, seed_article, validation_articles, write_files
 from tools.benchmark.cold import cold_start
 from tools.benchmark.endtoend import measure_end_to_end
@@ -22,11 +23,12 @@ from tools.benchmark.lambda_cold import measure_lambda_cold
 from tools.benchmark.peers import measure_peers
 from tools.benchmark.query import measure_query
 from tools.benchmark.report import Results, render, targets_section
+from tools.benchmark.splice import STANDALONE, splice
 from tools.benchmark.throughput import measure_throughput
 from tools.benchmark.warm import measure_warm
 from tools.common.machine import load_average, machine_facts, package_versions
 
-SECTIONS = ("cold", "warm", "throughput", "end-to-end", "peers", "query", "jobs", "lambda")
+SECTIONS = ("cold", "warm", "throughput", "end-to-end", "peers", "query", "api", "jobs", "lambda")
 SINGLE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 FALLBACK_COPIES = 100
 T = TypeVar("T")
@@ -50,12 +52,26 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=0, help="use only the first N articles (0: all)")
     parser.add_argument("--skip", action="append", choices=SECTIONS, default=[], help="leave a section out")
     parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(STANDALONE),
+        default=[],
+        help="measure only this section and replace its part of --output, keeping the rest (repeatable)",
+    )
+    parser.add_argument(
         "--query-sizes",
         type=int,
         nargs=2,
         default=[1_000, 20_000],
         metavar=("SMALL", "LARGE"),
         help="archive sizes of the query section (default: 1000 20000)",
+    )
+    parser.add_argument(
+        "--api-size",
+        type=int,
+        default=2_000,
+        metavar="ARTICLES",
+        help="articles in the archive of the api section (default: %(default)s)",
     )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 cold runs, 1 round, 30 articles")
     return parser
@@ -67,15 +83,32 @@ def run_from_args(argv: Sequence[str] | None, prog: str) -> int:
     if options.quick:
         options.runs, options.rounds, options.seed_calls, options.limit = 2, 1, 5, options.limit or 30
         options.query_sizes = [200, 1_000]
+        options.api_size = 300
+    if options.only:
+        options.skip = [name for name in SECTIONS if name not in options.only]
     if not options.seed.is_file():
         print(f"{prog}: no seed article at {options.seed}", file=sys.stderr)
         return 2
     results = run(options, " ".join([prog, *(argv if argv is not None else sys.argv[1:])]))
     options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(render(results), encoding="utf-8")
+    options.output.write_text(report_text(options, results), encoding="utf-8")
     print("\n".join(targets_section(results)))
     print(f"written to {options.output}")
     return 0
+
+
+def report_text(options: argparse.Namespace, results: Results) -> str:
+    """The whole report; with --only, the existing one with those sections (and their targets) redone."""
+    if not options.only or not options.output.is_file():
+        return render(results)
+    minutes = (results.finished - results.started).total_seconds() / 60
+    note = (
+        f"run of {results.started:%Y-%m-%d %H:%M} UTC ({minutes:.0f} min), `{results.command}`, "
+        f"load average {results.load[0]} at start, {results.load[1]} at end"
+        + "".join(f"; **{name} not measured**: {error}" for name, error in results.errors.items())
+        + "."
+    )
+    return splice(options.output.read_text(encoding="utf-8"), render(results), options.only, note)
 
 
 def log(message: str) -> None:
@@ -162,6 +195,9 @@ def measure_all(
     texts = [article.data for article in corpus]
     results.query = attempt(
         results, "query", skip, lambda: in_child(measure_query, options.model, texts, options.query_sizes)
+    )
+    results.api = attempt(
+        results, "api", skip, lambda: in_child(measure_api, options.model, texts, options.api_size)
     )
     results.jobs = attempt(
         results, "jobs", skip, lambda: measure_jobs(paths, [1, 2], options.rounds, options.model)

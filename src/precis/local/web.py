@@ -83,6 +83,9 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     protocol_version = "HTTP/1.1"
     function: LambdaHandler
+    # One invocation at a time, as in one Lambda execution environment: the router keeps the current
+    # request's event and arguments on itself, so two requests resolved at once would mix them up.
+    invocation: threading.Lock
 
     def _answer(self) -> None:
         length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY_BYTES)
@@ -90,7 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
         event = http_api_event(
             self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
         )
-        response = self.function(event, LambdaContext(function_name=FUNCTION_NAME))
+        with self.invocation:
+            response = self.function(event, LambdaContext(function_name=FUNCTION_NAME))
         payload = response.get("body") or ""
         data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
         self.send_response(int(response.get("statusCode", 200)))
@@ -110,10 +114,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ApiServer:
-    """A threaded HTTP server on 127.0.0.1 in front of one Lambda handler; a context manager."""
+    """A threaded HTTP server on 127.0.0.1 (a browser's connections are served side by side) in front of
+    one Lambda handler, called for one request at a time; a context manager."""
 
     def __init__(self, function: LambdaHandler, port: int = 0) -> None:
-        handler = type("ApiRequestHandler", (_Handler,), {"function": staticmethod(function)})
+        attributes = {"function": staticmethod(function), "invocation": threading.Lock()}
+        handler = type("ApiRequestHandler", (_Handler,), attributes)
         try:
             self._server = ThreadingHTTPServer((HOST, port), handler)
         except OSError as error:
