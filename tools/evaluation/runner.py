@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,7 +19,6 @@ import spacy
 import precis
 from precis.core.pipeline import Summariser
 from tools.evaluation.data import (
-    REPO_ROOT,
     SUMMARY_FILE,
     TRAIN_FILE,
     Article,
@@ -30,14 +30,13 @@ from tools.evaluation.facts import label_scorer, load_facts, text_facts
 from tools.evaluation.rouge import SummaryScores, score_summaries, split_sentences
 from tools.evaluation.scoring import MATCH_MODES, Counts, corpus_counts, retyped_spans
 from tools.evaluation.systems import lead_summaries, precis_entities, precis_summaries, spacy_entities
-from tools.evaluation.train_scorer import MODEL, AblationRow, ablation, shipped_setup, trained_articles
+from tools.evaluation.train_scorer import MODEL, SEED, AblationRow, ablation, shipped_setup, trained_articles
 
 PRECIS = "Précis"
 PREVIOUS = "previous scorer"
 BUCKET_LEAD = "Lead-2"
 BUCKET_LIMITS = (200, 400, 700)
 BUCKETS = ("0-199", "200-399", "400-699", "700+")
-SEED = REPO_ROOT / "seeds" / "fr-03.txt"
 SPACY = "spaCy"
 REFERENCE = "reference abstract"
 LEAD_COUNTS = (1, 2, 3)
@@ -117,7 +116,7 @@ def run(data_dir: Path, model: str, limit: int | None) -> Results:
     nlp = watch.time("loading", lambda: spacy.load(model))
     articles = read_articles(data_dir, limit)
     documents = read_ner_documents(data_dir, limit)
-    summaries = watch.time("summaries", lambda: evaluate_summaries(summariser, articles, data_dir))
+    summaries = watch.time("summaries", lambda: evaluate_summaries(summariser, articles, data_dir, limit))
     entities = watch.time("entities", lambda: evaluate_entities(summariser, nlp, documents))
     watch.seconds["total"] = time.perf_counter() - started
     return Results(environment(nlp), summaries, entities, watch.seconds)
@@ -136,16 +135,19 @@ def environment(nlp: spacy.language.Language) -> Environment:
     )
 
 
-def evaluate_summaries(summariser: Summariser, articles: list[Article], data_dir: Path) -> SummaryResults:
+def evaluate_summaries(
+    summariser: Summariser, articles: list[Article], data_dir: Path, train_limit: int | None
+) -> SummaryResults:
     """Précis and Lead-1/2/3 against the abstracts, plus the abstracts' own size for scale; by length; the
-    scorer's ablation on the same articles (fitted on as many train articles as the shipped weights)."""
+    scorer's ablation on the same articles, fitted on as many train articles as the shipped weights (or
+    `train_limit`, for a quick run)."""
     references = [article.summary for article in articles]
     outputs = {PRECIS: precis_summaries(summariser, articles)}
     outputs |= {f"Lead-{count}": lead_summaries(articles, count) for count in LEAD_COUNTS}
     outputs[REFERENCE] = [split_sentences(reference) for reference in references]
     systems = {name: score_summaries(references, summaries) for name, summaries in outputs.items()}
     test = load_facts(data_dir, SUMMARY_FILE, MODEL, limit=len(articles))
-    train = load_facts(data_dir, TRAIN_FILE, MODEL, limit=trained_articles())
+    train = load_facts(data_dir, TRAIN_FILE, MODEL, limit=min(trained_articles(), train_limit or sys.maxsize))
     seed = text_facts(summariser, SEED.name, SEED.read_text(encoding="utf-8"), "", label_scorer())
     rows = ablation(train, test, shipped_setup(), seed)
     outputs[PREVIOUS] = rows[0].summaries

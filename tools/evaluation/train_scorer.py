@@ -19,19 +19,29 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import fmean
+from typing import Any
 
 import numpy as np
 
-from precis.core.scoring import FEATURES, LinearScorer, WordSalience, sentence_features
-from precis.core.summary import DEFAULT_RULE, LengthRule, select_sentences
+from precis.core.scoring import (
+    FEATURES,
+    LinearScorer,
+    WordSalience,
+    needs_context,
+    sentence_features,
+    shipped_model,
+)
+from precis.core.summary import LengthRule, default_rule, select_sentences
 from tools.evaluation.data import DEFAULT_DATA_DIR, REPO_ROOT, TRAIN_FILE
-from tools.evaluation.facts import ArticleFacts, load_facts
+from tools.evaluation.facts import ArticleFacts, label_scorer, load_facts, text_facts, without_entities
 from tools.evaluation.rouge import SummaryScores, WordTokenizer, rouge_l, score_summaries
 
 CORE = REPO_ROOT / "src" / "precis" / "core"
 WEIGHTS_PATH = CORE / "summary_weights.json"
 SALIENCE_PATH = CORE / "word_salience.json"
+REPORT_PATH = REPO_ROOT / "docs" / "SCORER.md"
 MODEL = "fr_core_news_sm"
+SEED = REPO_ROOT / "seeds" / "fr-03.txt"
 HELD_OUT = 3000
 SALIENCE_WORDS = 3000  # the most frequent article words: enough for the feature, small to ship
 _SALIENCE_PRIOR = 5.0  # pseudo-articles pulling a word's rate towards the rate of all words
@@ -45,6 +55,9 @@ NEW_POSITION_FEATURES = ("inverse_in_paragraph", "length_gap")
 SALIENCE_FEATURES = ("salience_mean", "salience_max", "salience_sum")
 
 
+START_RULE = LengthRule()  # where the search of the length rule starts
+
+
 @dataclass(frozen=True)
 class Setup:
     """One way to build the summariser: which features, which label, which ridge, which length rule."""
@@ -52,7 +65,7 @@ class Setup:
     features: tuple[str, ...] = FEATURES
     label: tuple[float, float, float] = (0.0, 0.0, 1.0)  # weights of R-1, R-2, R-L in the target
     ridge: float = 1.0
-    rule: LengthRule = DEFAULT_RULE
+    rule: LengthRule = START_RULE
 
 
 @dataclass(frozen=True)
@@ -150,16 +163,10 @@ def choose(train: Design, held_out: Design, log: list[str]) -> Setup:
     """Coordinate search on the held-out training articles: label mix, ridge, then each rule setting."""
     best = Setup()
     best_score = tuning_score(train, held_out, best)
-    log.append(f"| start | {best_score:.2f} |")
-    candidates: list[tuple[str, list[Setup]]] = [
-        ("label", [replace(best, label=mix) for mix in _LABEL_MIXES]),
-        ("ridge", [replace(best, ridge=value) for value in (0.1, 1.0, 10.0, 100.0)]),
-    ]
-    for name, values in _RULE_GRID.items():
-        candidates.append((name, [replace(best, rule=replace(best.rule, **{name: v})) for v in values]))
-    for name, options in candidates:
-        for option in options:
-            option = _carry(best, option, name)
+    log.append(f"| start | {best_score:.2f} | |")
+    for name, values in _SEARCH.items():
+        for value in values:
+            option = _with(best, name, value)
             score = tuning_score(train, held_out, option)
             if score > best_score + 1e-9:
                 best, best_score = option, score
@@ -167,22 +174,22 @@ def choose(train: Design, held_out: Design, log: list[str]) -> Setup:
     return best
 
 
-_LABEL_MIXES = ((0.0, 0.0, 1.0), (1 / 3, 1 / 3, 1 / 3), (0.5, 0.0, 0.5), (0.0, 0.5, 0.5), (1.0, 0.0, 0.0))
-_RULE_GRID: dict[str, tuple[float, ...]] = {
+_SEARCH: dict[str, tuple[Any, ...]] = {
+    "label": ((0.0, 0.0, 1.0), (1 / 3, 1 / 3, 1 / 3), (0.5, 0.0, 0.5), (0.0, 0.5, 0.5), (1.0, 0.0, 0.0)),
+    "ridge": (0.1, 1.0, 10.0, 100.0),
     "relative_score": (0.5, 0.6, 0.7, 0.8, 0.9),
     "word_budget": (35, 40, 45, 50, 60),
-    "brief_article": (200, 250, 300, 400),
-    "long_article": (500, 600, 700),
-    "long_budget": (60, 70, 80, 90, 110),
-    "context_penalty": (0.0, 0.01, 0.02, 0.03, 0.05),
+    "brief_article": (200, 250, 300, 400),  # a 150-word brief always gets one sentence
+    "long_article": (500, 600, 700),  # a 700-word article always gets two or three
+    "long_budget": (90, 110, 130),  # room for two or three sentences of a long article
 }
 
 
-def _carry(best: Setup, option: Setup, name: str) -> Setup:
-    """The option with everything but the setting under search taken from the current best."""
+def _with(setup: Setup, name: str, value: Any) -> Setup:
+    """The setup with one setting changed."""
     if name in ("label", "ridge"):
-        return replace(best, **{name: getattr(option, name)})
-    return replace(best, rule=replace(best.rule, **{name: getattr(option.rule, name)}))
+        return replace(setup, **{name: value})
+    return replace(setup, rule=replace(setup.rule, **{name: value}))
 
 
 def _describe(setup: Setup, name: str) -> str:
@@ -190,6 +197,19 @@ def _describe(setup: Setup, name: str) -> str:
     if name == "label":
         return "R-1/R-2/R-L " + "/".join(f"{v:.2f}" for v in setup.label)
     return str(getattr(setup, name) if name == "ridge" else getattr(setup.rule, name))
+
+
+CONTEXT_PENALTIES = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2)
+
+
+def seed_penalty(scorer: LinearScorer, rule: LengthRule, seed: Design) -> float:
+    """The smallest context penalty that keeps every sentence leaning on its context out of the seed's
+    summary: not a ROUGE choice (it costs ROUGE, docs/SCORER.md says how much) but what a reader needs."""
+    for penalty in CONTEXT_PENALTIES:
+        chosen = summaries(seed, scorer, replace(rule, context_penalty=penalty))[0]
+        if not any(needs_context(sentence) for sentence in chosen):
+            return penalty
+    return CONTEXT_PENALTIES[-1]
 
 
 PREVIOUS_RULE = LengthRule(
@@ -228,23 +248,35 @@ def ablation_setups(shipped: Setup) -> list[tuple[str, Setup, bool]]:
     ]
 
 
-def ablation(train: list[ArticleFacts], test: list[ArticleFacts], shipped: Setup) -> list[AblationRow]:
-    """Each idea's gain: every row refitted on train and scored on the test articles."""
-    designs = {
-        whole: design(articles, salience_table(articles))
-        for whole, articles in ((False, train[:PREVIOUS_TRAIN]), (True, train))
-    }
-    tests = {whole: design(test, salience_table(designs[whole].articles)) for whole in designs}
+def ablation(
+    train: list[ArticleFacts], test: list[ArticleFacts], shipped: Setup, seed: ArticleFacts
+) -> list[AblationRow]:
+    """Each idea's gain: every row refitted on train and scored on the test articles; and its seed summary."""
+    designs = {}
+    for whole, articles in ((False, train[:PREVIOUS_TRAIN]), (True, train)):
+        salience = salience_table(articles)
+        designs[whole] = (design(articles, salience), design(test, salience), design([seed], salience))
     references = [article.summary for article in test]
     rows = []
     for name, setup, whole in ablation_setups(shipped):
-        chosen = summaries(tests[whole], fit(designs[whole], setup), setup.rule)
-        rows.append(
-            AblationRow(
-                name, setup, len(designs[whole].articles), score_summaries(references, chosen), chosen
-            )
-        )
+        fitted, tested, seeded = designs[whole]
+        scorer = fit(fitted, setup)
+        chosen = summaries(tested, scorer, setup.rule)
+        scores = score_summaries(references, chosen)
+        seed_summary = summaries(seeded, scorer, setup.rule)[0]
+        rows.append(AblationRow(name, setup, len(fitted.articles), scores, chosen, seed_summary))
     return rows
+
+
+def trained_articles() -> int:
+    """How many training articles the shipped weights were fitted on (the first N of the split)."""
+    return int(shipped_model()["articles"])
+
+
+def shipped_setup() -> Setup:
+    """The setup the shipped weights were fitted with, length rule included."""
+    model = shipped_model()
+    return Setup(label=tuple(model["label_mix"]), ridge=model["ridge"], rule=default_rule())
 
 
 def write_model(
@@ -260,6 +292,7 @@ def write_model(
         "label": "F1 against the human abstract, R-1/R-2/R-L weighted "
         + "/".join(f"{v:.2f}" for v in setup.label),
         "label_mix": list(setup.label),
+        "rule": vars(setup.rule),
         "spacy_model": MODEL,
         "ridge": setup.ridge,
         "fitted": datetime.now(UTC).date().isoformat(),
@@ -283,20 +316,46 @@ def main(argv: list[str] | None = None) -> int:
     fitting, held_out = articles[:-HELD_OUT], articles[-HELD_OUT:]
     salience = salience_table(fitting)
     log = ["| step | held-out R-L | chosen |", "| --- | --- | --- |"]
-    setup = choose(design(fitting, salience), design(held_out, salience), log)
+    fitted, tested = design(fitting, salience), design(held_out, salience)
+    setup = choose(fitted, tested, log)
     salience = salience_table(articles)
     everything = design(articles, salience)
+    scorer = fit(everything, setup)
+    seed = text_facts(
+        without_entities(MODEL), SEED.name, SEED.read_text(encoding="utf-8"), "", label_scorer()
+    )
+    penalty = seed_penalty(scorer, setup.rule, design([seed], salience))
+    setup = replace(setup, rule=replace(setup.rule, context_penalty=penalty))
+    log.append(f"| context penalty (the seed) | {tuning_score(fitted, tested, setup):.2f} | {penalty} |")
     sentences = len(everything.labels)
     write_model(
-        fit(everything, setup),
+        scorer,
         setup,
         salience,
         len(articles),
         f"{TRAIN_FILE} ({len(articles)} articles, {sentences} sentences)",
     )
+    write_report(log, setup, f"{len(articles)} articles, {sentences} sentences")
     print("\n".join(log))
-    print(f"chosen: {setup}")
     return 0
+
+
+def write_report(log: list[str], setup: Setup, trained_on: str) -> None:
+    """docs/SCORER.md: how the shipped scorer was chosen and fitted."""
+    rule = ", ".join(f"{name} {value}" for name, value in vars(setup.rule).items())
+    REPORT_PATH.write_text(
+        "# Summary scorer: how it was fitted\n\n"
+        f"Written by `python -m tools.evaluation.train_scorer` on {datetime.now(UTC).date()}. "
+        f"Sentence facts of `{TRAIN_FILE}` ({trained_on}) come from the cache `tools.evaluation.facts` "
+        "builds once (spaCy without its entity model). Settings were searched one at a time on the last "
+        f"{HELD_OUT} training articles, the scorer fitted on the others (ROUGE-L x100, the fast LCS); the "
+        "context penalty is the smallest that keeps sentences leaning on their context out of the seed's "
+        "summary, and its row says what it costs. The shipped weights are then refitted on every training "
+        "article; `make eval` (docs/EVAL.md) scores each idea on the validation split.\n\n"
+        + "\n".join(log)
+        + f"\n\nShipped: label R-1/R-2/R-L {'/'.join(f'{v:.2f}' for v in setup.label)}, ridge {setup.ridge}, "
+        f"{rule}; {len(FEATURES)} features; word salience for the {SALIENCE_WORDS} most frequent words.\n"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from spacy.tokens import Span, Token
 
@@ -98,15 +99,21 @@ class LinearScorer:
         return [self.bias + sum(w * x for w, x in zip(self.weights, row, strict=True)) for row in features]
 
 
-def _core_json(name: str) -> dict:
+def _core_json(name: str) -> dict[str, Any]:
     """A JSON file shipped beside this module."""
     return json.loads(resources.files("precis.core").joinpath(name).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
+def shipped_model() -> dict[str, Any]:
+    """summary_weights.json: the weights, what they were fitted on, and the summary's length rule."""
+    return _core_json("summary_weights.json")
+
+
+@lru_cache(maxsize=1)
 def default_scorer() -> LinearScorer:
     """The shipped weights; refuses a file fitted on another feature list."""
-    data = _core_json("summary_weights.json")
+    data = shipped_model()
     if tuple(data["features"]) != FEATURES:
         raise ValueError("summary_weights.json was fitted on other features: refit with tools.evaluation")
     return LinearScorer(weights=tuple(data["weights"]), bias=data["bias"])

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Span
 
+from precis.core import scoring
 from precis.core.document import Sentence, Stats
 from precis.core.scoring import SentenceFacts, needs_context
 
@@ -18,8 +20,8 @@ _REDUNDANCY = 0.6
 
 @dataclass(frozen=True)
 class LengthRule:
-    """How long a summary is, by article length; chosen by cross-validation on OrangeSum train
-    (docs/SCORER.md): abstracts there average 33 words, whatever the article's length."""
+    """How long a summary is, by article length; chosen on held-out OrangeSum train articles and shipped
+    in summary_weights.json (docs/SCORER.md): abstracts there average 33 words, whatever the article."""
 
     brief_article: int = 250  # words under which one sentence says it all
     long_article: int = 600  # words from which the point takes two sentences or three
@@ -43,20 +45,24 @@ class LengthRule:
         return self.long_budget if article_words >= self.long_article else self.word_budget
 
 
-DEFAULT_RULE = LengthRule()
+@lru_cache(maxsize=1)
+def default_rule() -> LengthRule:
+    """The rule fitted with the shipped weights."""
+    return LengthRule(**scoring.shipped_model()["rule"])
 
 
 def select_sentences(
     sentences: Sequence[SentenceFacts],
     scores: Sequence[float],
     article_words: int,
-    rule: LengthRule = DEFAULT_RULE,
+    rule: LengthRule | None = None,
 ) -> list[SentenceFacts]:
     """Best-scored sentences that are not redundant, within the rule's budgets, returned in article order.
 
     A sentence scoring under `rule.relative_score` times the best one is left out once the article's
     fewest sentences are in: a weak second sentence lowers ROUGE precision more than it adds recall.
     """
+    rule = rule or default_rule()
     fewest, most = rule.sentences(article_words)
     budget = rule.budget(article_words)
     adjusted = [
