@@ -48,6 +48,7 @@ def test_sentences_leaning_on_their_context_are_recognised(text: str) -> None:
         "Le ministre a refusé toute adhésion de l'Ukraine.",
         "« Il n'y a pas de trahison », a déclaré Pete Hegseth.",
         "Il faut que l'Europe soit à la table.",
+        "« Il n’y a pas de trahison », a déclaré Pete Hegseth.",
         "Ilan Dupont a gagné.",
         "Ce jeudi, les ministres se réunissent.",
         "Orange annonce ses résultats.",

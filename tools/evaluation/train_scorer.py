@@ -181,7 +181,6 @@ _SEARCH: dict[str, tuple[Any, ...]] = {
     "word_budget": (35, 40, 45, 50, 60),
     "brief_article": (200, 250, 300, 400),  # a 150-word brief always gets one sentence
     "long_article": (500, 600, 700),  # a 700-word article always gets two or three
-    "long_budget": (90, 110, 130),  # room for two or three sentences of a long article
 }
 
 

@@ -46,9 +46,9 @@ _DIGIT = re.compile(r"\d")
 _SALIENCE_SUM_CAP = 5.0
 # A sentence that opens on an anaphora or a connective only makes sense after the one before it.
 _CONTEXT_OPENING = re.compile(
-    r"^\W*(?:il(?!\s+(?:n'|ne\s+)?(?:y\s+a|faut|s'agit)\b)|elle|ils|elles|lui|eux|cela|ça|ceci|"
+    r"^\W*(?:il(?!\s+(?:n['’]|ne\s+)?(?:y\s+a|faut|s['’]agit)\b)|elle|ils|elles|lui|eux|cela|ça|ceci|"
     r"celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces derniers|ces dernières|"
-    r"mais|cependant|pourtant|toutefois|néanmoins|or|en effet|par ailleurs|de plus|en outre|d'ailleurs|"
+    r"mais|cependant|pourtant|toutefois|néanmoins|or|en effet|par ailleurs|de plus|en outre|d['’]ailleurs|"
     r"donc|ainsi|enfin|aussi|et)\b"
     r"|^\W*(?:[\w'’-]+\s+){0,3}(?:lui|elle|eux|elles)-mêmes?\b",
     re.IGNORECASE,

@@ -28,9 +28,9 @@ class LengthRule:
     long_fewest: int = 2
     most: int = 3
     word_budget: int = 50
-    long_budget: int = 90
+    long_budget: int = 110  # three sentences near an abstract's 33 words: set, not searched
     relative_score: float = 0.7  # a sentence under this share of the best one's score is left out
-    context_penalty: float = 0.05  # taken off the score of a sentence that leans on the one before
+    context_penalty: float = 0.0  # taken off the score of a sentence that leans on the one before
 
     def sentences(self, article_words: int) -> tuple[int, int]:
         """The fewest and most sentences for an article of this many words."""
