@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from precis.aws.index import Tables
+from precis.aws.summarise import MAX_ATTEMPTS
 from precis.names import LOCAL_NAMES
 from precis.stack.reprocess import enqueue, listed, notifications
 from precis.stack.target import Target, local_session
@@ -19,6 +21,7 @@ from tests.integration.conftest import (
     Stack,
     inject_fault,
 )
+from tools.common.audit import audit_index
 
 KEY = "fragile/sécheresse.txt"
 SENTINEL = "Zorglubovitch"
@@ -138,3 +141,24 @@ def test_handler_records_no_give_up_before_the_last_receive_nor_for_a_deletion(
 
     assert len(_deliver(handler, _receive(removal, RECEIVES))) == 1
     assert stack.result(KEY)["status"] == "done"
+
+
+def test_a_give_up_after_the_result_was_stored_still_completes_its_index(
+    handler: Handler, stack: Stack, backoff: list[float]
+) -> None:
+    event = _uploaded(stack)
+    # The run's index transaction fails on every botocore attempt; the give-up's own try goes through.
+    inject_fault(
+        handler.function.clients.dynamodb,
+        "TransactWriteItems",
+        status=500,
+        code="InternalServerError",
+        times=MAX_ATTEMPTS,
+        table=LOCAL_NAMES.index_table,
+    )
+    message_ids = [record["messageId"] for record in event["Records"]]
+
+    assert _deliver(handler, _receive(event, RECEIVES)) == message_ids
+    assert stack.result(KEY)["status"] == "done"
+    audit = audit_index(stack.dynamodb, Tables(LOCAL_NAMES.table, LOCAL_NAMES.index_table), stack.s3)
+    assert audit.exact and audit.entries > 0

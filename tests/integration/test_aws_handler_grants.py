@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from precis.aws.summarise import MAX_ATTEMPTS
 from precis.names import LOCAL_NAMES
 from tests.cfn import BUCKET_ARN, RESULTS_BUCKET_ARN, as_list, function_statements
 from tests.integration.conftest import (
@@ -91,7 +92,8 @@ def run(handler: Handler, event: dict[str, Any], context: LambdaContext | None =
 def every_path(handler: Handler, stack: Stack, watch: Callable[[Handler], Handler]) -> None:
     """Each way an object can go: done (the notified version, or the latest when an event names none),
     duplicate, superseded, unreadable, too large, its version deleted before it is read, huge result
-    replaced, deleted after, a failed run retried, and a run cut off by a timeout."""
+    replaced, deleted after, a failed run retried, a give-up after the result was stored, and a run cut off
+    by a timeout."""
     stack.upload("done.txt", SHORT_SEED.read_bytes())
     event = stack.receive_event()
     run(handler, event)
@@ -132,7 +134,27 @@ def every_path(handler: Handler, stack: Stack, watch: Callable[[Handler], Handle
     with pytest.raises(BatchProcessingError):
         run(handler, event)
     run(handler, redelivered(event))
+    give_up_after_the_result(handler, stack)
     cut_off(handler, stack, watch)
+
+
+def give_up_after_the_result(handler: Handler, stack: Stack) -> None:
+    """The last receive stores the result, its index transaction fails, the give-up completes the index."""
+    inject_fault(
+        handler.function.clients.dynamodb,
+        "TransactWriteItems",
+        status=500,
+        code="InternalServerError",
+        times=MAX_ATTEMPTS,
+        table=LOCAL_NAMES.index_table,
+    )
+    stack.upload("given-up.txt", SHORT_SEED.read_bytes())
+    last = str(handler.function.settings.max_receive_count)
+    event = stack.receive_event()
+    for record in event["Records"]:
+        record["attributes"]["ApproximateReceiveCount"] = last
+    with pytest.raises(BatchProcessingError):
+        run(handler, event)
 
 
 class _Killed(BaseException):

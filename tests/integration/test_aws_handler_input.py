@@ -72,6 +72,7 @@ def _process(handler: Handler, stack: Stack, key: str, data: bytes) -> ResultIte
 @example(key="inbox/a b+c%20d%2F/sûr 100%/😀 résumé.txt")
 @example(key="é" * 510 + ".txt")
 @example(key="deep/" * 204 + "a.md")
+@example(key="/leading slash.txt")
 def test_handler_stores_any_key_as_it_was_uploaded(handler: Handler, stack: Stack, key: str) -> None:
     item = _process(handler, stack, key, SHORT_SEED.read_bytes())
 

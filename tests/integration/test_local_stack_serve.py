@@ -13,11 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from precis.local.stack import StackOptions
 from precis.names import LOCAL_NAMES
 from precis.stack.target import local_target
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HANDLER = "tests.integration.poison_handler:create"
+# The stack gives a worker its poll, a whole function timeout and 5 s to finish (EmbeddedStack.stop); a
+# loaded machine can need much of it, so the test waits as long, plus the server's own stop.
+STOP_GRACE = StackOptions().wait_seconds + StackOptions().function_timeout + 5 + 15.0
 
 
 def group_alive(group: int) -> bool:
@@ -27,6 +31,19 @@ def group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def stopped(process: subprocess.Popen[str]) -> tuple[int, str]:
+    """Exit code and stderr once the stop is through; a stop that outlasts the workers' grace fails the test
+    with what the process said (its stderr is otherwise lost with the kill)."""
+    try:
+        _, err = process.communicate(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(
+            f"serve did not stop in {STOP_GRACE:.0f} s; its stderr:\n{process.communicate()[1][-4000:]}"
+        )
+    return process.returncode, err
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -56,8 +73,7 @@ def test_local_stack_serve_stops_cleanly_on_signal(stop_signal: signal.Signals) 
         banner = process.stdout.readline()
         ready = next(line for line in process.stderr if "workers ready" in line or "error" in line)
         process.send_signal(stop_signal)
-        code = process.wait(timeout=30)
-        err = process.communicate()[1]
+        code, err = stopped(process)
         deadline = time.monotonic() + 5
         while group_alive(process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -98,7 +114,7 @@ def test_local_stack_serve_shows_each_outcome_and_hides_library_chatter(tmp_path
             lines, "failed     empty.txt"
         )
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        assert process.wait(timeout=STOP_GRACE) == 0
         reader.join(10)
     finally:
         if group_alive(process.pid):

@@ -11,6 +11,7 @@ from precis.aws.settings import DEFAULT_MODEL
 from precis.core import pipeline
 from precis.core.errors import ArticleError
 from precis.core.pipeline import Summariser
+from precis.core.scoring import needs_context
 from precis.core.text import MAX_TEXT_CHARS
 from tests.conftest import SCHEMA_PATH, SEEDS
 
@@ -142,6 +143,16 @@ def test_pipeline_seed_summary_is_short_ordered_and_exact(seed_document: dict, s
     assert [s["start"] for s in summary] == sorted(s["start"] for s in summary)
     assert all(text[s["start"] : s["end"]] == s["text"] for s in summary)
     assert all(not s["text"].startswith("Les Etats Unis") for s in summary)
+
+
+def test_pipeline_seed_summary_carries_the_point(seed_document: dict) -> None:
+    """A 700-word article gets two or three sentences that stand alone, one of them the US position on
+    Ukraine in NATO, and not `Hegseth lui-même l'a fait ...`, which only makes sense after the one before."""
+    texts = [sentence["text"] for sentence in seed_document["summary"]]
+    assert 2 <= len(texts) <= 3
+    assert not any(needs_context(text) for text in texts)
+    assert not any(text.startswith("Hegseth lui-même") for text in texts)
+    assert any("exclu" in text and "OTAN" in text for text in texts)
 
 
 def test_pipeline_seed_stats_and_keywords(seed_document: dict) -> None:

@@ -127,9 +127,12 @@ def test_missing_data_is_named_and_exits_unavailable(
 
 
 @pytest.mark.eval
-def test_real_evaluation_on_five_articles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_real_evaluation_on_five_articles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not DEFAULT_DATA_DIR.is_dir():
         pytest.skip(f"evaluation data absent: {DEFAULT_DATA_DIR} (shared/eval beside the repository)")
+    monkeypatch.setenv("PRECIS_CACHE", str(tmp_path / "cache"))
     output = tmp_path / "EVAL.md"
     assert main(["--limit", "5", "--output", str(output)]) == 0
     page = output.read_text(encoding="utf-8")
@@ -137,3 +140,4 @@ def test_real_evaluation_on_five_articles(tmp_path: Path, capsys: pytest.Capture
     assert "5 articles" in page and "5 documents" in page
     assert "| Précis | **micro** |" in page and "| Lead-3 |" in page and "Run time:" in page
     assert "| all rules |" in page and "| without gazetteer |" in page and "| no rule |" in page
+    assert "| + context penalty (shipped) | 5 |" in page and "### The seed" in page

@@ -1,16 +1,26 @@
 """Is the query index exact? Scan both tables (a tool may; no read path of the product does) and compare
-the index with what every live item says it should hold: entries, counters, nothing pending."""
+the index with what every live item says it should hold: entries, counters, nothing pending.
+
+A Scan over HTTP is slow on moto (each 1 MB page is built and parsed as JSON); a tool running the
+embedded stack in its own process reads moto's tables in memory instead (`in_process_rows`)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
+
+from moto.backends import get_backend
 
 from precis.aws.index import DAYS, Tables, entries_for
 from precis.aws.items import ResultItem
 from precis.aws.storage import plain_item, with_whole_document
+from precis.local.emulation.dynamodb import item_lock
+from precis.names import LOCAL_ACCOUNT_ID, LOCAL_REGION
+
+# Every item of a table by name, as plain Python.
+Rows = Callable[[str], Iterable[dict[str, Any]]]
 
 
 @dataclass
@@ -32,12 +42,14 @@ class Audit:
         return not any(differences)
 
 
-def audit_index(dynamodb: Any, tables: Tables, s3: Any = None) -> Audit:
-    """Compare the index table with the entries and counters the live items derive."""
+def audit_index(dynamodb: Any, tables: Tables, s3: Any = None, *, rows: Rows | None = None) -> Audit:
+    """Compare the index table with the entries and counters the live items derive (tables read by
+    `rows`, a Scan over `dynamodb` by default)."""
+    rows = rows or (lambda table: scan_rows(dynamodb, table))
     report = Audit()
     expected: dict[tuple[str, str], dict[str, Any]] = {}
     counters: Counter[tuple[str, str]] = Counter()
-    for item in _scan(dynamodb, tables.results):
+    for item in rows(tables.results):
         if item.get("index_pending"):
             report.pending.append(item["id"])
         if item["status"] == "deleted":
@@ -48,7 +60,7 @@ def audit_index(dynamodb: Any, tables: Tables, s3: Any = None) -> Audit:
             counters.update(entry.key.counters)
     actual_counters: Counter[tuple[str, str]] = Counter()
     seen: set[tuple[str, str]] = set()
-    for row in _scan(dynamodb, tables.index):
+    for row in rows(tables.index):
         key = (row["pk"], row["sk"])
         if "articles" in row:
             actual_counters[key] = int(row["articles"])
@@ -70,8 +82,8 @@ def audit_index(dynamodb: Any, tables: Tables, s3: Any = None) -> Audit:
     return report
 
 
-def _scan(dynamodb: Any, table: str) -> Iterator[dict[str, Any]]:
-    """Every item of a table, as plain Python."""
+def scan_rows(dynamodb: Any, table: str) -> Iterator[dict[str, Any]]:
+    """Every item of a table, as plain Python, through paginated Scans."""
     for page in dynamodb.get_paginator("scan").paginate(TableName=table):
         for item in page["Items"]:
             yield dict(plain_item(item))
@@ -85,3 +97,14 @@ def _attributes(row: dict[str, Any]) -> dict[str, Any]:
 def _json_like(attributes: dict[str, Any]) -> dict[str, Any]:
     """Attributes as they read back from DynamoDB (None left out; numbers as stored)."""
     return {name: value for name, value in attributes.items() if value is not None}
+
+
+def in_process_rows(table: str) -> list[dict[str, Any]]:
+    """Every item of a table of the moto server running in this process, read from its memory."""
+    backend = get_backend("dynamodb")[LOCAL_ACCOUNT_ID][LOCAL_REGION]
+    with item_lock:
+        attributes = [dict(item.attrs) for item in backend.get_table(table).all_items()]
+    return [
+        dict(plain_item({name: value.to_regular_json() for name, value in attrs.items()}))
+        for attrs in attributes
+    ]

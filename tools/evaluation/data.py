@@ -11,8 +11,8 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "eval"
-SUMMARY_FILE = "orangesum_valid300.jsonl"
-TRAIN_FILE = "orangesum_train5k.jsonl"
+SUMMARY_FILE = "orangesum_valid.jsonl"
+TRAIN_FILE = "orangesum_train.jsonl"
 NER_FILE = "hipe_fr_ner.jsonl"
 ENTITY_TYPES = ("PER", "LOC", "ORG")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -16,12 +18,25 @@ import spacy
 
 import precis
 from precis.core.pipeline import Summariser
-from tools.evaluation.data import Article, NerDocument, read_articles, read_ner_documents
+from tools.evaluation.data import (
+    SUMMARY_FILE,
+    TRAIN_FILE,
+    Article,
+    NerDocument,
+    read_articles,
+    read_ner_documents,
+)
+from tools.evaluation.facts import label_scorer, load_facts, text_facts
 from tools.evaluation.rouge import SummaryScores, score_summaries, split_sentences
 from tools.evaluation.scoring import MATCH_MODES, Counts, corpus_counts, retyped_spans
 from tools.evaluation.systems import lead_summaries, precis_entities, precis_summaries, spacy_entities
+from tools.evaluation.train_scorer import MODEL, SEED, AblationRow, ablation, shipped_setup, trained_articles
 
 PRECIS = "Précis"
+PREVIOUS = "previous scorer"
+BUCKET_LEAD = "Lead-2"
+BUCKET_LIMITS = (200, 400, 700)
+BUCKETS = ("0-199", "200-399", "400-699", "700+")
 SPACY = "spaCy"
 REFERENCE = "reference abstract"
 LEAD_COUNTS = (1, 2, 3)
@@ -43,10 +58,15 @@ class Environment:
 
 @dataclass(frozen=True)
 class SummaryResults:
-    """ROUGE and summary sizes per system on the same articles."""
+    """ROUGE and summary sizes per system on the same articles, by article length too, and the scorer's
+    ablation (each idea added in turn) with what each row says of the seed."""
 
     articles: int
     systems: dict[str, SummaryScores]
+    buckets: dict[str, dict[str, SummaryScores]]  # bucket -> system -> scores
+    bucket_sizes: dict[str, int]
+    ablation: list[AblationRow]
+    seed: dict[str, list[str]]  # ablation row or system -> the seed's summary
 
 
 @dataclass(frozen=True)
@@ -96,7 +116,7 @@ def run(data_dir: Path, model: str, limit: int | None) -> Results:
     nlp = watch.time("loading", lambda: spacy.load(model))
     articles = read_articles(data_dir, limit)
     documents = read_ner_documents(data_dir, limit)
-    summaries = watch.time("summaries", lambda: evaluate_summaries(summariser, articles))
+    summaries = watch.time("summaries", lambda: evaluate_summaries(summariser, articles, data_dir, limit))
     entities = watch.time("entities", lambda: evaluate_entities(summariser, nlp, documents))
     watch.seconds["total"] = time.perf_counter() - started
     return Results(environment(nlp), summaries, entities, watch.seconds)
@@ -115,14 +135,56 @@ def environment(nlp: spacy.language.Language) -> Environment:
     )
 
 
-def evaluate_summaries(summariser: Summariser, articles: list[Article]) -> SummaryResults:
-    """Précis and Lead-1/2/3 against the abstracts, plus the abstracts' own size for scale."""
+def evaluate_summaries(
+    summariser: Summariser, articles: list[Article], data_dir: Path, train_limit: int | None
+) -> SummaryResults:
+    """Précis and Lead-1/2/3 against the abstracts, plus the abstracts' own size for scale; by length; the
+    scorer's ablation on the same articles, fitted on as many train articles as the shipped weights (or
+    `train_limit`, for a quick run)."""
     references = [article.summary for article in articles]
     outputs = {PRECIS: precis_summaries(summariser, articles)}
     outputs |= {f"Lead-{count}": lead_summaries(articles, count) for count in LEAD_COUNTS}
     outputs[REFERENCE] = [split_sentences(reference) for reference in references]
     systems = {name: score_summaries(references, summaries) for name, summaries in outputs.items()}
-    return SummaryResults(articles=len(articles), systems=systems)
+    test = load_facts(data_dir, SUMMARY_FILE, MODEL, limit=len(articles))
+    train = load_facts(data_dir, TRAIN_FILE, MODEL, limit=min(trained_articles(), train_limit or sys.maxsize))
+    seed = text_facts(summariser, SEED.name, SEED.read_text(encoding="utf-8"), "", label_scorer())
+    rows = ablation(train, test, shipped_setup(), seed)
+    outputs[PREVIOUS] = rows[0].summaries
+    buckets = [length_bucket(facts.words) for facts in test]
+    shown = {name: outputs[name] for name in (PRECIS, PREVIOUS, BUCKET_LEAD)}
+    after = [s.text for s in summariser.summarise_text(SEED.read_text(encoding="utf-8")).summary]
+    return SummaryResults(
+        articles=len(articles),
+        systems=systems,
+        buckets=_by_bucket(buckets, references, shown),
+        bucket_sizes=dict(Counter(buckets)),
+        ablation=rows,
+        seed={PREVIOUS: rows[0].seed, PRECIS: after},
+    )
+
+
+def length_bucket(words: int) -> str:
+    """The article-length bucket (words) a summary's score is reported in."""
+    for limit, name in zip(BUCKET_LIMITS, BUCKETS, strict=False):
+        if words < limit:
+            return name
+    return BUCKETS[-1]
+
+
+def _by_bucket(
+    buckets: list[str], references: list[str], outputs: dict[str, list[list[str]]]
+) -> dict[str, dict[str, SummaryScores]]:
+    """ROUGE of each system within each length bucket."""
+    scores: dict[str, dict[str, SummaryScores]] = {}
+    for bucket in BUCKETS:
+        rows = [number for number, name in enumerate(buckets) if name == bucket]
+        if rows:
+            scores[bucket] = {
+                system: score_summaries([references[n] for n in rows], [summaries[n] for n in rows])
+                for system, summaries in outputs.items()
+            }
+    return scores
 
 
 def evaluate_entities(

@@ -35,15 +35,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default: %(default)s)")
     parser.add_argument("--model", default=DEFAULT_MODELS, help="PRECIS_MODELS (default: %(default)s)")
+    parser.add_argument(
+        "--kills", type=int, default=None, help="workers killed mid-article (default: one per 1,000 articles)"
+    )
+    parser.add_argument(
+        "--no-server-restart", action="store_true", help="do not restart moto's server during the run"
+    )
+    parser.add_argument(
+        "--time-http-scan",
+        action="store_true",
+        help="also time one Scan page of the index over HTTP, for comparison (seconds per page in moto)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Exit 1 when an upload is lost or summarised twice (or never, or too late)."""
+    """Exit 1 when the audit finds anything lost, run twice, stale, undeleted, misindexed or given up
+    silently (or the queue did not empty in time)."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="loadtest: %(message)s")
-    settings = LoadTest(seeds=REPO_ROOT / "seeds", articles=args.articles, seed=args.seed)
+    settings = LoadTest(
+        seeds=REPO_ROOT / "seeds",
+        articles=args.articles,
+        seed=args.seed,
+        kills=args.kills,
+        restart_server=not args.no_server_restart,
+        time_http_scan=args.time_http_scan,
+    )
     report = run_loadtest(
         settings, StackOptions(port=0, workers=args.workers, models=args.model), progress=not args.quiet
     )

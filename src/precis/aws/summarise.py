@@ -178,6 +178,8 @@ class SummariseFunction:
         reason = f"gave up after {receives} attempts: {error_name(error)}"
         try:
             written = self.store(failed_item(ref, reason), keep_done=True)
+            if not written:
+                self.finish_index(ref)
         except Exception as failure:
             logger.warning(
                 "Give-up not recorded; the message still goes to the dead-letter queue",
@@ -189,6 +191,16 @@ class SummariseFunction:
             "Gave up on the object; its message goes to the dead-letter queue",
             extra={"outcome": "gave_up", "reason": reason, "stored": written},
         )
+
+    def finish_index(self, ref: ObjectRef) -> bool:
+        """When the give-up yields to a `done` item of this very upload, its delivery failed between the item
+        and the index (no later delivery will finish it): bring the item's index entries in line now."""
+        item = storage.get_result(
+            self.clients.dynamodb, self.settings.table_name, ref.bucket, ref.key, s3=self.clients.s3
+        )
+        if item is None or item["status"] != "done" or item.get("event_order") != ref.order:
+            return False
+        return self.index.synchronise(item, index.entries_for(item), item.get("index_pending", []))
 
     @tracer.capture_method(capture_response=False)
     def process_object(self, ref: ObjectRef, context: LambdaContext) -> None:

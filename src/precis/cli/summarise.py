@@ -142,7 +142,11 @@ def add_summarise(commands: Subparsers) -> None:
     )
     add_format_option(parser, ("json", "jsonl", "text"), "json")
     parser.add_argument(
-        "--jobs", type=positive_int, default=1, help="worker processes, each with its model (default: 1)"
+        "--jobs",
+        type=positive_int,
+        default=1,
+        help=f"worker processes, each loading its own model once; more than this machine's {os.cpu_count()} "
+        "CPUs gains nothing (default: 1)",
     )
     add_full_option(parser)
     add_model_option(parser)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 SCHEMA_VERSION = "2.0"
 # Changes whenever the same article would give another document; `precis reprocess --stale` reruns the rest.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 # Why `entities` may be empty: a closed set of codes, with a human-readable reason beside it.
 EntitiesStatus = Literal["ok", "no_model", "language_undetermined"]
 

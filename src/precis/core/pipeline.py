@@ -92,9 +92,10 @@ class Summariser:
         check_length(text)
         analysis = self.analyse(text)
         scores = scoring.default_scorer().score(analysis.features)
-        chosen = summary_rules.select_sentences(analysis.candidates, scores)
+        facts = [candidate.facts for candidate in analysis.candidates]
+        chosen = summary_rules.select_sentences(facts, scores, analysis.words)
         return Document(
-            **_describe(analysis, text, [candidate.span for candidate in chosen]),
+            **_describe(analysis, text, [analysis.candidates[sentence.index].span for sentence in chosen]),
             model=self.models.get(analysis.language.code),
             encoding=encoding,
             source_format=source_format,
@@ -108,8 +109,13 @@ class Summariser:
         doc = nlp(_prepare_doc(nlp, text, layout))
         found = _entities(doc, layout)
         candidates = _candidates(doc, layout)
-        features = scoring.sentence_features(candidates, found, _title_words(doc, layout.title))
-        return Analysis(doc, layout, language, status, reason, found, candidates, features)
+        title_words = _title_words(doc, layout.title)
+        facts = [candidate.facts for candidate in candidates]
+        features = scoring.sentence_features(facts, title_words, scoring.default_salience())
+        words = sum(1 for token in doc if token.is_alpha or token.like_num)
+        return Analysis(
+            doc, layout, language, status, reason, found, candidates, title_words, features, words
+        )
 
     def _pipeline_for(self, language: Language) -> tuple[SpacyLanguage, EntitiesStatus, str | None]:
         """The language's entity model, or a language-agnostic path with why entities are missing."""
@@ -157,7 +163,9 @@ class Analysis:
     entities_reason: str | None
     entities: tuple[Entity, ...]
     candidates: list[scoring.Candidate]
+    title_words: frozenset[str]
     features: list[list[float]]
+    words: int  # alphabetic and numeric tokens: the article's length in words
 
 
 def _describe(analysis: Analysis, text: str, chosen: list[Span]) -> dict[str, Any]:
@@ -178,7 +186,7 @@ def _describe(analysis: Analysis, text: str, chosen: list[Span]) -> dict[str, An
         "when": when,
         "quotes": tuple(quote_rules.find_quotes(text, blocks, found)),
         "keywords": key_phrases(doc, [*_mention_spans(found), *_time_spans(when)], _title_end(layout)),
-        "stats": summary_rules.stats(text, sum(1 for t in doc if t.is_alpha or t.like_num), sentences),
+        "stats": summary_rules.stats(text, analysis.words, sentences),
     }
 
 
@@ -211,33 +219,21 @@ def _title_end(layout: Layout) -> int:
 
 
 def _candidates(doc: Doc, layout: Layout) -> list[scoring.Candidate]:
-    """Sentences of the body paragraphs long enough to summarise, with their paragraph position."""
+    """Sentences of the body paragraphs long enough to summarise, with their facts."""
     paragraphs = [block for block in layout.blocks if block.kind == "paragraph"]
     starts = [block.start for block in paragraphs]
-    candidates: list[scoring.Candidate] = []
-    previous_paragraph = -1
+    kept: list[tuple[Span, int]] = []
     for sentence in doc.sents:
         paragraph = bisect.bisect_right(starts, sentence.start_char) - 1
         inside = paragraph >= 0 and sentence.start_char < paragraphs[paragraph].end
-        length = summary_rules.word_count(sentence)
-        if not inside or length < summary_rules.MIN_WORDS:
-            continue
-        candidates.append(
-            scoring.Candidate(
-                span=sentence,
-                index=len(candidates),
-                paragraph=paragraph,
-                first_in_paragraph=paragraph != previous_paragraph,
-                words=summary_rules.content_words(sentence),
-                length=length,
-            )
-        )
-        previous_paragraph = paragraph
-    return candidates
+        if inside and scoring.word_count(sentence) >= summary_rules.MIN_WORDS:
+            kept.append((sentence, paragraph))
+    facts = scoring.sentence_facts(kept)
+    return [scoring.Candidate(span, fact) for (span, _), fact in zip(kept, facts, strict=True)]
 
 
 def _title_words(doc: Doc, title: Block | None) -> frozenset[str]:
     """Content words of the title, which a good summary sentence tends to share."""
     if title is None:
         return frozenset()
-    return summary_rules.content_words(doc.char_span(title.start, title.end, alignment_mode="expand") or [])
+    return scoring.content_words(doc.char_span(title.start, title.end, alignment_mode="expand") or [])

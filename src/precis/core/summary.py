@@ -4,48 +4,78 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Span
 
+from precis.core import scoring
 from precis.core.document import Sentence, Stats
-from precis.core.scoring import Candidate
+from precis.core.scoring import SentenceFacts, needs_context
 
-# Chosen on the OrangeSum validation file (docs/EVAL.md): human abstracts there average 33 words.
-MAX_SENTENCES = 3
-WORD_BUDGET = 50
-RELATIVE_SCORE = 0.7
 WORDS_PER_MINUTE = 230
 MIN_WORDS = 6  # fewer words rarely carry a fact on their own
 _REDUNDANCY = 0.6
 
 
-def content_words(tokens: Sequence | Span) -> frozenset[str]:
-    """Lowercased alphabetic non-stop words: what two sentences must share to say the same thing."""
-    return frozenset(
-        token.lower_ for token in tokens if token.is_alpha and not token.is_stop and len(token) > 2
-    )
+@dataclass(frozen=True)
+class LengthRule:
+    """How long a summary is, by article length; chosen on held-out OrangeSum train articles and shipped
+    in summary_weights.json (docs/SCORER.md): abstracts there average 33 words, whatever the article."""
+
+    brief_article: int = 250  # words under which one sentence says it all
+    long_article: int = 600  # words from which the point takes two sentences or three
+    long_fewest: int = 2
+    most: int = 3
+    word_budget: int = 50
+    long_budget: int = 110  # three sentences near an abstract's 33 words: set, not searched
+    relative_score: float = 0.7  # a sentence under this share of the best one's score is left out
+    context_penalty: float = 0.0  # taken off the score of a sentence that leans on the one before
+
+    def sentences(self, article_words: int) -> tuple[int, int]:
+        """The fewest and most sentences for an article of this many words."""
+        if article_words < self.brief_article:
+            return 1, 1
+        if article_words < self.long_article:
+            return 1, min(2, self.most)
+        return self.long_fewest, self.most
+
+    def budget(self, article_words: int) -> int:
+        """The most words the summary's sentences may add up to."""
+        return self.long_budget if article_words >= self.long_article else self.word_budget
+
+
+@lru_cache(maxsize=1)
+def default_rule() -> LengthRule:
+    """The rule fitted with the shipped weights."""
+    return LengthRule(**scoring.shipped_model()["rule"])
 
 
 def select_sentences(
-    candidates: Sequence[Candidate],
+    sentences: Sequence[SentenceFacts],
     scores: Sequence[float],
-    *,
-    max_sentences: int = MAX_SENTENCES,
-    word_budget: int = WORD_BUDGET,
-    relative_score: float = RELATIVE_SCORE,
-) -> list[Candidate]:
-    """Best-scored sentences that are not redundant, within the budgets, returned in article order.
+    article_words: int,
+    rule: LengthRule | None = None,
+) -> list[SentenceFacts]:
+    """Best-scored sentences that are not redundant, within the rule's budgets, returned in article order.
 
-    A sentence scoring under `relative_score` times the best one is left out: a weak second sentence
-    lowers ROUGE precision more than it adds recall.
+    A sentence scoring under `rule.relative_score` times the best one is left out once the article's
+    fewest sentences are in: a weak second sentence lowers ROUGE precision more than it adds recall.
     """
-    chosen: list[Candidate] = []
-    ranked = sorted(zip(scores, candidates, strict=True), key=lambda pair: (-pair[0], pair[1].index))
+    rule = rule or default_rule()
+    fewest, most = rule.sentences(article_words)
+    budget = rule.budget(article_words)
+    adjusted = [
+        score - rule.context_penalty * needs_context(sentence.text)
+        for sentence, score in zip(sentences, scores, strict=True)
+    ]
+    ranked = sorted(zip(adjusted, sentences, strict=True), key=lambda pair: (-pair[0], pair[1].index))
     best = ranked[0][0] if ranked else 0.0
+    chosen: list[SentenceFacts] = []
     for score, candidate in ranked:
-        if len(chosen) == max_sentences or (chosen and score < relative_score * best):
+        if len(chosen) == most or (len(chosen) >= fewest and score < rule.relative_score * best):
             break
-        if chosen and sum(c.length for c in chosen) + candidate.length > word_budget:
+        if chosen and sum(c.length for c in chosen) + candidate.length > budget:
             continue
         if any(_overlap(candidate.words, c.words) > _REDUNDANCY for c in chosen):
             continue
@@ -58,11 +88,6 @@ def _overlap(first: frozenset[str], second: frozenset[str]) -> float:
     if not first or not second:
         return 0.0
     return len(first & second) / min(len(first), len(second))
-
-
-def word_count(sentence: Span) -> int:
-    """Alphabetic words: the unit of the word budget and of the minimum candidate length."""
-    return sum(1 for token in sentence if token.is_alpha)
 
 
 def stats(text: str, words: int, sentences: int) -> Stats:

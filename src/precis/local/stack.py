@@ -147,6 +147,7 @@ class EmbeddedStack:
         self._supervisor: threading.Thread | None = None
         self._web: ApiServer | None = None
         self.target: Target | None = None
+        self.restarts = 0  # workers the supervisor replaced
 
     def __enter__(self) -> EmbeddedStack:
         self.start()
@@ -193,6 +194,19 @@ class EmbeddedStack:
         except BaseException:
             self.stop()
             raise
+
+    def restart_server(self) -> None:
+        """Stop moto's server and start it again on the same port, as a crashed endpoint comes back.
+
+        moto keeps its state in this process's memory, not in the server thread, so buckets, queues and
+        tables survive; requests made meanwhile fail, and the clients' retries carry them over.
+        """
+        if self._server is None:
+            raise RuntimeError("the stack is not started")
+        _, port = self._server.get_host_and_port()
+        self._server.stop()
+        self._server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+        self._server.start()
 
     @property
     def web_url(self) -> str | None:
@@ -254,6 +268,7 @@ class EmbeddedStack:
                     self.options.visibility_timeout,
                 )
                 self._workers[index] = self._spawn(index)
+                self.restarts += 1
 
     def dead_workers(self) -> list[str]:
         """Workers that exited before they were ready (e.g. the model is not installed): not restarted."""

@@ -36,7 +36,8 @@ _ITEM_CALLS = (
     "query",
     "scan",
 )
-_lock = threading.RLock()
+# Held by every item call; whoever reads moto's tables from memory holds it too, to see whole items.
+item_lock = threading.RLock()
 _installed: list[bool] = []
 
 
@@ -80,7 +81,7 @@ def _serialised(write: Callable[..., Any]) -> Callable[..., Any]:
     """One item call at a time across the server's threads: each sees whole items, as in DynamoDB."""
 
     def locked(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with _lock:
+        with item_lock:
             return write(self, *args, **kwargs)
 
     return locked
@@ -90,7 +91,7 @@ def _restoring(transact: Callable[..., Any]) -> Callable[..., Any]:
     """Run a transaction; if it fails, put back exactly the items it touched."""
 
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Any:
-        with _lock:
+        with item_lock:
             before = [_original(self, action) for action in transact_items]
             try:
                 return transact(self, transact_items)
