@@ -67,8 +67,10 @@ def wait_until(driver: Any, condition: Callable[[Any], T], awaited: str) -> T:
 
 
 def page_ready(driver: Any) -> bool:
-    """Whether the viewer's script has shown the page's data (it marks the body once, when done)."""
-    return driver.find_element("css selector", "body").get_attribute("data-ready") == "true"
+    """Whether the viewer's script has shown the page's data (it marks the body once, when done) and the
+    stylesheet has loaded too: before it, a bar is an empty inline span of no width."""
+    marked = driver.find_element("css selector", "body").get_attribute("data-ready") == "true"
+    return marked and driver.execute_script("return document.readyState") == "complete"
 
 
 def navigate(driver: Any, action: Callable[[], object]) -> Any:
