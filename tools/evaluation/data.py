@@ -57,7 +57,7 @@ class NerDocument:
 
 def check_data_dir(data_dir: Path) -> None:
     """Fail early, naming the missing file, rather than halfway through a run."""
-    for name in (SUMMARY_FILE, NER_FILE):
+    for name in (SUMMARY_FILE, NER_FILE, TRAIN_FILE):  # train: the scorer ablation refits on it
         if not (data_dir / name).is_file():
             raise DataMissingError(f"{data_dir / name} is absent (evaluation data is read from {data_dir})")
 
