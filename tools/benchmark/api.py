@@ -26,7 +26,7 @@ from precis.aws.summarise import SummariseFunction, make_clients
 from precis.core.pipeline import Summariser
 from tools.benchmark.query import NoModel, archive_items, most_common
 from tools.common import browser
-from tools.common.stats import Summary
+from tools.common.stats import TimedCalls
 
 CALLS = 40
 LOADS = 10
@@ -36,18 +36,13 @@ READY_MARK = "precis-ready"  # set by viewer.js when the page's data is shown
 
 
 @dataclass(frozen=True)
-class Timing:
+class Timing(TimedCalls):
     """One route or page: what was asked, how many answers it gave, latencies in ms."""
 
     name: str
     path: str
     answers: float
     latencies_ms: list[float]
-
-    @property
-    def summary(self) -> Summary:
-        """Median and p95 of the latencies."""
-        return Summary.of(self.latencies_ms)
 
 
 @dataclass

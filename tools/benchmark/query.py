@@ -40,7 +40,7 @@ from precis.local.resources import create_resources
 from precis.names import LOCAL_NAMES
 from precis.stack.reprocess import bucket_objects, enqueue, notifications
 from precis.stack.target import Target, local_session
-from tools.common.stats import Summary
+from tools.common.stats import TimedCalls
 
 DAYS = 30
 SENTINEL = "Sentinelle Benchmark"
@@ -60,7 +60,7 @@ ENVIRONMENT = {
 
 
 @dataclass(frozen=True)
-class Question:
+class Question(TimedCalls):
     """One timed question at one archive size: items read per call and latencies."""
 
     name: str
@@ -68,11 +68,6 @@ class Question:
     items_read: float
     answers: float
     latencies_ms: list[float]
-
-    @property
-    def summary(self) -> Summary:
-        """Median and p95 of the latencies."""
-        return Summary.of(self.latencies_ms)
 
 
 @dataclass

@@ -40,3 +40,14 @@ class Summary:
     def of(cls, values: Sequence[float]) -> Summary:
         """The summary of a non-empty series."""
         return cls(statistics.median(values), percentile(values, 0.95), statistics.fmean(values), len(values))
+
+
+class TimedCalls:
+    """Mixin of a benchmark row that keeps its calls' latencies in milliseconds."""
+
+    latencies_ms: list[float]
+
+    @property
+    def summary(self) -> Summary:
+        """Median and p95 of the latencies."""
+        return Summary.of(self.latencies_ms)
