@@ -60,8 +60,9 @@ def test_local_stack_serve_stops_cleanly_on_signal(stop_signal: signal.Signals) 
         "--handler",
         HANDLER,
     ]
+    # Started as a script's background job is: with SIGINT ignored, which Python would otherwise keep.
     process = subprocess.Popen(
-        command,
+        ["sh", "-c", 'trap "" INT; exec "$0" "$@"', *command],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

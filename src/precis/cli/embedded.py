@@ -49,13 +49,18 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
 
 
 @contextmanager
-def interrupt_on_sigterm() -> Iterator[None]:
-    """Install the SIGTERM handler for the lifetime of a stack."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+def interrupt_on_stop_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop a stack for its lifetime, even where SIGINT came in ignored (a process started
+    in the background by a script inherits that, and Python then leaves Ctrl-C ignored)."""
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def stack_options(args: argparse.Namespace, **overrides: Any) -> StackOptions:
@@ -111,7 +116,7 @@ def command_serve(args: argparse.Namespace) -> int:
             log_file=log_file,
         )
         try:
-            with interrupt_on_sigterm(), EmbeddedStack(options) as stack:
+            with interrupt_on_stop_signals(), EmbeddedStack(options) as stack:
                 emit(banner(stack))
                 stack.wait_ready(READY_TIMEOUT)
                 logger.info("workers ready; Ctrl-C to stop")
@@ -164,7 +169,7 @@ def command_demo(args: argparse.Namespace) -> int:
     from precis.local.stack import READY_TIMEOUT, EmbeddedStack
 
     options = stack_options(args, log_level="WARNING", environment={"POWERTOOLS_METRICS_DISABLED": "true"})
-    with interrupt_on_sigterm(), EmbeddedStack(options) as stack:
+    with interrupt_on_stop_signals(), EmbeddedStack(options) as stack:
         logger.info(
             "embedded stack at %s; loading the model in %d worker(s)", stack.endpoint_url, args.workers
         )

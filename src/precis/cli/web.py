@@ -15,12 +15,12 @@ logger = logging.getLogger("precis.cli")
 def command_web(args: argparse.Namespace) -> int:
     """Serve the API and viewer on 127.0.0.1 over a deployed stack (--stack) or the embedded one, with the
     same router as ApiFunction but no public endpoint: requests are read with your own AWS credentials."""
-    from precis.cli.embedded import interrupt_on_sigterm
+    from precis.cli.embedded import interrupt_on_stop_signals
     from precis.local.web import ApiServer, api_handler
 
     target = target_from(args)
     try:
-        with interrupt_on_sigterm(), ApiServer(api_handler(target), args.web_port) as server:
+        with interrupt_on_stop_signals(), ApiServer(api_handler(target), args.web_port) as server:
             emit(f"Précis viewer at {server.url} (reading {target.names.table}); Ctrl-C to stop")
             threading.Event().wait()
     except KeyboardInterrupt:
