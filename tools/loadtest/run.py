@@ -490,7 +490,10 @@ def wait_drained(target: Target, total: int, timeout: float, progress: bool) -> 
             left = counts["visible"] + counts["in_flight"]
             bar.update(max(0, total - left - bar.n))
             now = time.monotonic()
-            empty_since = (empty_since or now) if left == 0 else None
+            if left:
+                empty_since = None
+            elif empty_since is None:
+                empty_since = now
             if empty_since is not None and now - empty_since >= DRAINED_FOR_SECONDS:
                 return True
             time.sleep(POLL_SECONDS)
